@@ -1,0 +1,27 @@
+"""The project's exceptions.
+
+Library code raises these; only :func:`pipeline.cli.main` turns them into a message and an exit
+code. A message says what was given, what was expected, and how to fix it.
+"""
+
+from __future__ import annotations
+
+
+class PipelineError(Exception):
+    """Base class for every error the pipeline reports to its user."""
+
+    exit_code = 1
+
+
+class ConfigError(PipelineError):
+    """A bad config file, config key or command-line value (exit code 2)."""
+
+    exit_code = 2
+
+
+class InputError(PipelineError):
+    """An input file that cannot be read or understood; names the file."""
+
+
+class ModelError(PipelineError):
+    """A model that cannot be found, downloaded or loaded; names the model."""

@@ -1,0 +1,110 @@
+"""Small frozen records that flow between the stages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Scope = Literal["corpus", "article", "segment"]
+
+
+@dataclass(frozen=True)
+class Article:
+    """One input article.
+
+    Attributes:
+        id: Stable identifier, unique within a run (file stem or JSONL ``id``).
+        title: The title line, possibly empty.
+        paragraphs: Body paragraphs in order (the title excluded).
+        source: Where it came from (path, or ``path:line`` for JSONL).
+        language: Source language code.
+        reference: English reference: one string for the whole text, or a tuple with one
+            reference per source segment.
+        reference_summary: Optional English reference summary.
+        metadata: Anything else the reader found.
+    """
+
+    id: str
+    title: str
+    paragraphs: tuple[str, ...]
+    source: str
+    language: str = "fr"
+    reference: str | tuple[str, ...] | None = None
+    reference_summary: str | None = None
+    metadata: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+
+@dataclass(frozen=True)
+class ReadFailure:
+    """An input that could not be turned into an :class:`Article`."""
+
+    id: str
+    source: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One unit of translation; carries its ids so batches can mix articles.
+
+    ``paragraph`` is -1 for the title. ``piece`` numbers the parts of a sentence that had to be
+    broken because it was too long for the model (0 for an unbroken sentence); ``sentence``
+    counts sentences within the paragraph.
+    """
+
+    article_id: str
+    paragraph: int
+    sentence: int
+    source: str
+    piece: int = 0
+    index: int = 0
+
+
+@dataclass(frozen=True)
+class TranslatedSegment:
+    """A segment with its translation."""
+
+    segment: Segment
+    translation: str
+
+
+@dataclass(frozen=True)
+class Score:
+    """One metric value with where it applies and how it was computed."""
+
+    metric: str
+    value: float
+    scope: Scope
+    signature: str = ""
+    segment_index: int | None = None
+
+
+@dataclass(frozen=True)
+class ArticleResult:
+    """Everything the pipeline produced for one article."""
+
+    article_id: str
+    source: str
+    status: Literal["ok", "failed"]
+    error: str | None = None
+    article: Article | None = None
+    title: str = ""
+    segments: tuple[TranslatedSegment, ...] = ()
+    summary: str = ""
+    scores: tuple[Score, ...] = ()
+    flags: tuple[str, ...] = ()
+    stats: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def paragraphs(self) -> list[str]:
+        """The English body, one string per source paragraph (title excluded)."""
+        grouped: dict[int, list[str]] = {}
+        for item in self.segments:
+            if item.segment.paragraph >= 0:
+                grouped.setdefault(item.segment.paragraph, []).append(item.translation)
+        return [" ".join(t for t in parts if t) for _, parts in sorted(grouped.items())]
+
+    @property
+    def translation(self) -> str:
+        """The English body with paragraphs separated by blank lines."""
+        return "\n\n".join(self.paragraphs)
