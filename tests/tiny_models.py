@@ -118,9 +118,23 @@ def build_bart(out: Path, *, d_model: int = 32, layers: int = 2, heads: int = 2,
     )
     torch.manual_seed(seed)
     model = BartForConditionalGeneration(config).eval()
+    # Random weights pick byte tokens that decode to U+FFFD on their own; keep the output to
+    # printable text so that summaries read (and re-tokenise) like text.
+    model.generation_config.suppress_tokens = _unprintable(tokenizer)
     model.generation_config.num_beams = 2
     model.generation_config.max_length = 40
     model.generation_config.min_length = 5
     model.save_pretrained(out)
     tokenizer.save_pretrained(out)
     return out
+
+
+def _unprintable(tokenizer) -> list[int]:
+    vocab = tokenizer.get_vocab()
+    specials = set(tokenizer.all_special_ids)
+    bad = []
+    for token, index in vocab.items():
+        text = tokenizer.convert_tokens_to_string([token])
+        if index not in specials and ("\ufffd" in text or not text.strip().isprintable()):
+            bad.append(index)
+    return sorted(bad)

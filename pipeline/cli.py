@@ -1,0 +1,125 @@
+"""The command line: the one place where errors become messages and exit codes.
+
+    python run.py --config configs/default.yaml [--set section.key=value ...]
+    python run.py models pull --config configs/default.yaml
+
+Exit codes: 0 every article done; 1 one or more articles failed, or a model is missing;
+2 bad config or command line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from .errors import ConfigError, PipelineError
+
+DESCRIPTION = "Translate French news articles into English briefs, summarise and score them."
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The parser for a pipeline run (``models pull`` has its own, see :func:`models_parser`)."""
+    parser = argparse.ArgumentParser(
+        prog="run.py", description=DESCRIPTION,
+        epilog="Other commands: 'run.py models pull --config FILE' downloads the models a "
+               "config names into models/ so later runs work offline.")
+    _common(parser)
+    return parser
+
+
+def models_parser() -> argparse.ArgumentParser:
+    """The parser for ``run.py models pull``."""
+    parser = argparse.ArgumentParser(
+        prog="run.py models", description="Download the models a config names into "
+        "run.models_dir (default models/), so that later runs work without a network.")
+    parser.add_argument("action", choices=["pull"], help="what to do with the models")
+    _common(parser)
+    return parser
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config", "-c", metavar="FILE",
+                        help="YAML config (see configs/default.yaml for every key)")
+    parser.add_argument("--set", dest="overrides", action="append", default=[],
+                        metavar="SECTION.KEY=VALUE",
+                        help="override one config key (value parsed as YAML); repeatable")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        if argv[:1] == ["models"]:
+            return _guard(lambda: run_models(models_parser().parse_args(argv[1:])))
+        return _guard(lambda: run_pipeline(build_parser().parse_args(argv)))
+    except SystemExit as exc:  # argparse: --help (0) or a usage error (2)
+        return exc.code if isinstance(exc.code, int) else 2
+
+
+def _guard(call: Callable[[], int]) -> int:
+    try:
+        return call()
+    except PipelineError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+def run_pipeline(args: argparse.Namespace) -> int:
+    """Load the config, run every stage, report; 0 if every article was done, else 1."""
+    from .config import load_config
+
+    if args.config is None and not args.overrides:
+        raise ConfigError("no config given: pass --config FILE (e.g. configs/default.yaml)")
+    config = load_config(args.config, args.overrides)
+    _quiet_libraries()
+    from rich.console import Console
+
+    from .report import print_outcome
+    from .runner import run
+
+    console = Console(soft_wrap=True)
+    with _progress(Console(stderr=True)) as progress:
+        outcome = run(config, progress=progress)
+    print_outcome(console, outcome)
+    return 1 if outcome.failed else 0
+
+
+def run_models(args: argparse.Namespace) -> int:
+    """``models pull``: copy the models the config names into ``run.models_dir``."""
+    from .config import load_config
+    from .models import pull
+
+    config = load_config(args.config, args.overrides)
+    wanted = [("translate.model", config.translate.model, config.translate.revision)]
+    if config.summarise.method == "abstractive":
+        wanted.append(("summarise.model", config.summarise.model, config.summarise.revision))
+    for key, name, revision in wanted:
+        path = pull(name, config.run.models_dir, revision=revision)
+        print(f"{key}: {name} -> {path}")
+    return 0
+
+
+def _quiet_libraries() -> None:
+    # Progress bars and advice from transformers would bury the run's own progress display.
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+@contextmanager
+def _progress(console: Any) -> Iterator[Callable[[str, int], Callable[[int], None]]]:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    columns = ("{task.description}", BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=False) as bar:
+        def start(stage: str, total: int) -> Callable[[int], None]:
+            task = bar.add_task(stage, total=total)
+            return lambda n: bar.advance(task, n)
+
+        yield start

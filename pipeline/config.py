@@ -1,0 +1,172 @@
+"""The run configuration: YAML validated by pydantic, every default in the models below.
+
+``configs/default.yaml`` repeats these defaults with comments; ``--set section.key=value``
+overrides any key (the value is parsed as YAML).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from .errors import ConfigError
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class RunConfig(_Section):
+    name: str | None = None
+    models_dir: str = "models"
+
+
+class InputConfig(_Section):
+    path: str = "examples/lutte-anti-aqmi.fr.txt"
+    format: str = "auto"
+    references: str | None = None
+    language: Literal["fr"] = "fr"
+    check_language: bool = True
+    max_chars: int = Field(200_000, gt=0)
+
+
+class SegmentConfig(_Section):
+    max_tokens: int = Field(256, ge=8, le=512)
+
+
+class TranslateConfig(_Section):
+    model: str = "Helsinki-NLP/opus-mt-fr-en"
+    revision: str | None = None
+    backend: Literal["transformers"] = "transformers"
+    device: str = Field("auto", pattern=r"^(auto|cpu|cuda(:\d+)?|mps)$")
+    num_beams: int | None = Field(None, ge=1, le=32)
+    batch_size: int = Field(16, ge=1)
+    max_length_ratio: float = Field(2.0, gt=0)
+    max_length_offset: int = Field(10, ge=0)
+    threads: int | None = Field(None, ge=1)
+
+
+class SummariseConfig(_Section):
+    method: Literal["abstractive", "extractive", "none"] = "abstractive"
+    model: str = "sshleifer/distilbart-cnn-12-6"
+    revision: str | None = None
+    device: str = Field("auto", pattern=r"^(auto|cpu|cuda(:\d+)?|mps)$")
+    num_beams: int | None = Field(None, ge=1, le=32)
+    min_length: int | None = Field(None, ge=0)
+    max_length: int | None = Field(None, ge=1)
+    max_input_tokens: int | None = Field(None, ge=16)
+    sentences: int = Field(3, ge=1)
+    batch_size: int = Field(4, ge=1)
+
+
+class OutputConfig(_Section):
+    dir: str | None = None
+
+
+class Config(_Section):
+    run: RunConfig = RunConfig()
+    input: InputConfig = InputConfig()
+    segment: SegmentConfig = SegmentConfig()
+    translate: TranslateConfig = TranslateConfig()
+    summarise: SummariseConfig = SummariseConfig()
+    output: OutputConfig = OutputConfig()
+
+    def output_dir(self, run_name: str) -> Path:
+        """Where this run's files go: ``output.dir``, else ``outputs/<run name>``."""
+        return Path(self.output.dir) if self.output.dir else Path("outputs") / run_name
+
+
+def load_config(path: str | Path | None, overrides: list[str] | tuple[str, ...] = ()) -> Config:
+    """Read a YAML config, apply ``section.key=value`` overrides and validate.
+
+    Raises:
+        ConfigError: the file is missing or not YAML, an override is malformed, or a key or value
+            is not allowed; the message names the key, the value and what is allowed.
+    """
+    data = _read_yaml(Path(path)) if path is not None else {}
+    for item in overrides:
+        _apply_override(data, item)
+    try:
+        return Config.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, source=str(path or "--set"))) from None
+
+
+def dump_config(config: Config) -> str:
+    """The fully resolved config as YAML (every key, defaults included)."""
+    import yaml
+
+    return yaml.safe_dump(config.model_dump(mode="json"), sort_keys=False, allow_unicode=True)
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    import yaml
+
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise ConfigError(f"config file not found: {path} (pass --config with a YAML file, "
+                          "e.g. configs/default.yaml)") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read config file {path}: {exc}") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        where = getattr(exc, "problem_mark", None)
+        line = f" line {where.line + 1}" if where is not None else ""
+        problem = getattr(exc, "problem", None) or "invalid YAML"
+        raise ConfigError(f"config file {path}{line}: {problem}") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"config file {path}: expected a mapping of sections "
+                          f"({', '.join(Config.model_fields)}), got {type(data).__name__}")
+    return data
+
+
+def _apply_override(data: dict[str, Any], item: str) -> None:
+    import yaml
+
+    key, sep, raw = item.partition("=")
+    parts = key.strip().split(".")
+    if not sep or len(parts) < 2 or not all(parts):
+        raise ConfigError(f"--set {item!r}: expected section.key=value, "
+                          "e.g. --set translate.num_beams=4")
+    try:
+        value = yaml.safe_load(raw) if raw.strip() else None
+    except yaml.YAMLError:
+        value = raw
+    node = data
+    for part in parts[:-1]:
+        child = node.setdefault(part, {})
+        if not isinstance(child, dict):
+            raise ConfigError(f"--set {item!r}: {part!r} is not a section")
+        node = child
+    node[parts[-1]] = value
+
+
+def _describe(exc: ValidationError, source: str) -> str:
+    """One line per problem: key, value given, what is allowed."""
+    lines = []
+    for error in exc.errors():
+        key = ".".join(str(p) for p in error["loc"])
+        given = error.get("input")
+        if error["type"] == "extra_forbidden":
+            lines.append(f"{source}: unknown config key '{key}'; {_allowed_keys(error['loc'])}")
+        else:
+            lines.append(f"{source}: config key '{key}' = {given!r}: {error['msg']}")
+    return "; ".join(lines)
+
+
+def _allowed_keys(loc: tuple[Any, ...]) -> str:
+    model: type[BaseModel] = Config
+    for part in loc[:-1]:
+        field = model.model_fields.get(str(part))
+        annotation = field.annotation if field else None
+        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+            break
+        model = annotation
+    where = ".".join(str(p) for p in loc[:-1]) or "top level"
+    return f"allowed in {where}: {', '.join(model.model_fields)}"

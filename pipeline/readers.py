@@ -1,0 +1,298 @@
+"""Readers: a file, directory or glob pattern in; Articles, and ReadFailures saying why, out.
+
+Anything wrong with one file or one JSONL line becomes a :class:`ReadFailure` naming where and
+why, and reading goes on: nothing is dropped silently. Only an empty match or unknown format raise.
+"""
+
+from __future__ import annotations
+
+import codecs
+import glob
+import json
+import os
+import re
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from pipeline.errors import InputError
+from pipeline.records import Article, ReadFailure
+
+Item = Article | ReadFailure
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    """What every reader is told; ``default_id`` is unique in the run, for id-less articles."""
+
+    max_chars: int = 200_000  # a larger article fails; it is never truncated
+    language: str = "fr"
+    check_language: bool = True
+    default_id: str = ""
+
+
+Reader = Callable[[Path, ReadOptions], list[Item]]
+READERS: dict[str, Reader] = {}
+SUFFIXES: dict[str, str] = {}  # file suffix -> reader name, for fmt="auto"
+
+
+def register_reader(name: str, *, suffixes: tuple[str, ...] = ()) -> Callable[[Reader], Reader]:
+    """Register a reader under ``name``; files ending in ``suffixes`` go to it in auto mode."""
+
+    def decorate(reader: Reader) -> Reader:
+        READERS[name] = reader
+        SUFFIXES.update({suffix.lower(): name for suffix in suffixes})
+        return reader
+
+    return decorate
+
+
+class _Unreadable(Exception):
+    """One file or line that cannot become an Article; the message says where and why."""
+
+    def __init__(self, message: str, article_id: str = "") -> None:
+        super().__init__(message)
+        self.article_id = article_id
+
+
+def read_inputs(path: str, fmt: str = "auto", *, max_chars: int = 200_000, language: str = "fr",
+                check_language: bool = True) -> list[Article | ReadFailure]:
+    """Read every article under ``path``, in sorted file order and input order within a file.
+
+    Args:
+        path: A file, a directory (its input files, recursively) or a glob pattern.
+        fmt: ``auto`` (by suffix; unknown suffixes are read as txt) or a registered reader name.
+        max_chars: Largest accepted article in characters (config key ``input.max_chars``).
+        language: Expected source language code.
+        check_language: Reject text that does not look like ``language`` (French only for now).
+
+    Raises:
+        InputError: ``path`` matches nothing, or ``fmt`` is not a registered reader.
+    """
+    if fmt != "auto" and fmt not in READERS:
+        names = ", ".join(["auto", *sorted(READERS)])
+        raise InputError(f"input.format {fmt!r} is not a known reader; use one of: {names}")
+    files = find_inputs(path)
+    options = ReadOptions(max_chars=max_chars, language=language, check_language=check_language)
+    items: list[Item] = []
+    for file, default_id in zip(files, _default_ids(files)):
+        name = fmt if fmt != "auto" else SUFFIXES.get(file.suffix.lower(), "txt")
+        items.extend(_read_one(READERS[name], file, replace(options, default_id=default_id)))
+    return _reject_duplicate_ids(items)
+
+
+def find_inputs(path: str) -> list[Path]:
+    """The files ``path`` stands for, sorted; raises :class:`InputError` when there are none."""
+    given = Path(os.path.expanduser(path))
+    if given.is_file():
+        return [given]
+    suffixes = sorted({".txt", *SUFFIXES})  # what a directory contributes
+    if given.is_dir():
+        found = [p for p in given.rglob("*") if p.suffix.lower() in suffixes and p.is_file()]
+    else:
+        found = [Path(m) for m in glob.glob(os.path.expanduser(path), recursive=True)]
+    files = sorted((f for f in found if f.is_file()), key=str)
+    if not files:
+        wanted = ", ".join(f"*{s}" for s in suffixes)
+        raise InputError(f"input.path {path!r} matches nothing: expected an existing file, a "
+                         f"directory with {wanted} files in it, or a glob such as 'news/**/*.txt'")
+    return files
+
+
+def _default_ids(files: list[Path]) -> list[str]:
+    """File stems; where stems collide, the path from the common folder with '/' -> '__'."""
+    stems = Counter(f.stem for f in files)
+    base = os.path.commonpath([str(f.resolve().parent) for f in files])
+    relative = [os.path.relpath(f.resolve().with_suffix(""), base) for f in files]
+    return [f.stem if stems[f.stem] == 1 else rel.replace(os.sep, "__").replace("/", "__")
+            for f, rel in zip(files, relative)]
+
+
+def _read_one(reader: Reader, file: Path, options: ReadOptions) -> list[Item]:
+    try:
+        return reader(file, options)
+    except OSError as exc:  # unreadable or vanished mid-run: this file fails, the run goes on
+        return [ReadFailure(options.default_id, str(file), f"{file}: cannot read: {exc}")]
+
+
+def _reject_duplicate_ids(items: list[Item]) -> list[Item]:
+    first: dict[str, str] = {}
+    for n, item in enumerate(items):
+        if isinstance(item, Article) and item.id in first:
+            where = f"{item.source}: duplicate article id {item.id!r}, first used by"
+            message = f"{where} {first[item.id]}; ids must be unique within a run"
+            items[n] = ReadFailure(item.id, item.source, message)
+        elif isinstance(item, Article):
+            first[item.id] = item.source
+    return items
+
+
+def _read_text(path: Path) -> str:
+    """The file as UTF-8 text (BOM dropped, line endings made '\\n'), or why it is not text."""
+    data = path.read_bytes()
+    sample = data[:8192]
+    controls = sum(1 for b in sample if (b < 32 and b not in b"\t\n\r\f\v") or b == 127)
+    if b"\x00" in data or controls > 0.05 * len(sample):
+        found = f"{controls} control codes in its first {len(sample)} bytes"
+        found = "NUL bytes" if b"\x00" in data else found
+        raise _Unreadable(f"{path}: looks like a binary file ({found}); expected UTF-8 text")
+    bom = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
+    try:
+        text = data[bom:].decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise _Unreadable(
+            f"{path}: not valid UTF-8: byte 0x{data[bom + exc.start]:02x} at byte offset "
+            f"{bom + exc.start}; it is probably Latin-1 or Windows-1252: re-encode it, "
+            "e.g. iconv -f latin1 -t utf-8 in.txt > out.txt"
+        ) from None
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _split_paragraphs(text: str) -> tuple[str, ...]:
+    """Blank lines separate paragraphs; lines within one are joined with a space."""
+    blocks = [b for b in re.split(r"\n\s*\n", text) if b.strip()]
+    return tuple(" ".join(line.strip() for line in b.split("\n") if line.strip()) for b in blocks)
+
+
+# Frequent function words. Words shared with French ("a", "en", "de", "la", "que", "son", "des",
+# "y") are left out, so that each share counts only words that tell the languages apart.
+_FUNCTION_WORDS = {lang: frozenset(words.split()) for lang, words in {
+    "French": "le les du un une et est dans pour qui sur au aux pas par avec il elle ils ce cette "
+    "ces sa ses leur leurs mais ou où nous vous sont été être ont plus d l qu n c s j à ne",
+    "English": "the and of to is in that it was for with on as are be this by have from at which "
+    "not were has their they he she but an or will would been its",
+    "Spanish": "el los las del por con una para como pero más sus lo al fue está muy",
+    "German": "der die das und ist nicht ein eine mit zu den von sich auf für dem im auch wird",
+}.items()}
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+def _language_problem(text: str, language: str) -> str | None:
+    """Evidence that French ``text`` is another language; None on short or unclear text."""
+    words = [w.lower() for w in _WORD.findall(text)]
+    if language != "fr" or len(words) < 20:
+        return None
+    shares = {lang: sum(w in vocab for w in words) / len(words)
+              for lang, vocab in _FUNCTION_WORDS.items()}
+    french = shares.pop("French")
+    other, share = max(shares.items(), key=lambda kv: kv[1])
+    if share < 0.10 or french >= share / 2:  # conservative: only a clear other language fails
+        return None
+    return (
+        f"looks like {other}, not French: {french:.0%} French function words against {share:.0%} "
+        f"{other} ones in {len(words)} words; if intended, turn off input.check_language"
+    )
+
+
+def _check_article(article: Article, options: ReadOptions) -> Article:
+    text = "\n".join([article.title, *article.paragraphs])
+    if len(text) > options.max_chars:
+        raise _Unreadable(
+            f"{article.source}: {len(text):,} characters, more than the limit of "
+            f"{options.max_chars:,} (input.max_chars); split the article or raise the limit "
+            "(articles are never truncated)", article.id)
+    problem = _language_problem(text, options.language) if options.check_language else None
+    if problem:
+        raise _Unreadable(f"{article.source}: {problem}", article.id)
+    return article
+
+
+@register_reader("txt", suffixes=(".txt",))
+def read_txt(path: Path, options: ReadOptions) -> list[Item]:
+    """One article per file: first non-empty line is the title, blank lines split paragraphs."""
+    article_id = options.default_id or path.stem
+    try:
+        return [_check_article(_txt_article(path, article_id, options), options)]
+    except _Unreadable as exc:
+        return [ReadFailure(article_id, str(path), str(exc))]
+
+
+def _txt_article(path: Path, article_id: str, options: ReadOptions) -> Article:
+    title, _, body = _read_text(path).strip().partition("\n")
+    if not title:
+        raise _Unreadable(f"{path}: empty file (nothing but whitespace); expected a title line")
+    return Article(id=article_id, title=title.strip(), paragraphs=_split_paragraphs(body),
+                   source=str(path), language=options.language)
+
+
+_JSONL_KEYS = ("id", "title", "text", "reference", "reference_summary")
+
+
+@register_reader("jsonl", suffixes=(".jsonl",))
+def read_jsonl(path: Path, options: ReadOptions) -> list[Item]:
+    """One article per non-blank line: ``id``, ``text``, optional ``title`` and references."""
+    file_id = options.default_id or path.stem
+    try:
+        lines = _read_text(path).split("\n")
+    except _Unreadable as exc:
+        return [ReadFailure(file_id, str(path), str(exc))]
+    items: list[Item] = []
+    for number, line in ((n, ln) for n, ln in enumerate(lines, start=1) if ln.strip()):
+        source = f"{path}:{number}"
+        try:
+            items.append(_check_article(_jsonl_article(line, source, options), options))
+        except _Unreadable as exc:
+            items.append(ReadFailure(exc.article_id or f"{file_id}:{number}", source, str(exc)))
+    if not items:
+        message = f"{path}: empty file (no JSON lines); expected one JSON object per line"
+        items.append(ReadFailure(file_id, str(path), message))
+    return items
+
+
+def _jsonl_article(line: str, source: str, options: ReadOptions) -> Article:
+    record = _parse_object(line, source)
+    article_id = str(_typed(record, "id", source, (str, int), "a non-empty string or int", True))
+    try:
+        text = _typed(record, "text", source, str, "a non-empty string", required=True)
+        paragraphs, reference = _paragraphs_and_reference(record, text, source)
+        title = _typed(record, "title", source, str, "a string") or ""
+        summary = _typed(record, "reference_summary", source, str, "a string") or ""
+    except _Unreadable as exc:
+        raise _Unreadable(str(exc), article_id.strip()) from None
+    metadata = {k: v for k, v in record.items() if k not in _JSONL_KEYS}
+    return Article(id=article_id.strip(), title=title.strip(), paragraphs=paragraphs,
+                   source=source, language=options.language, reference=reference,
+                   reference_summary=summary.strip() or None, metadata=metadata)
+
+
+def _parse_object(line: str, source: str) -> dict[str, Any]:
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise _Unreadable(f"{source}: not valid JSON ({exc.msg} at column {exc.colno}); "
+                          "expected one JSON object per line") from None
+    if not isinstance(record, dict):
+        found = type(record).__name__
+        raise _Unreadable(f"{source}: found a JSON {found}, expected an object with id and text")
+    return record
+
+
+def _typed(record: dict[str, Any], key: str, source: str, types: type | tuple[type, ...],
+           expected: str, required: bool = False) -> Any:
+    """``record[key]`` if of ``types`` (non-blank if required); None if optional and absent."""
+    value = record.get(key)
+    if value is None and not required:
+        return None
+    blank = required and not str(value).strip()
+    if isinstance(value, bool) or not isinstance(value, types) or blank:
+        found = "missing" if key not in record else f"{type(value).__name__} {value!r:.40}"
+        raise _Unreadable(f"{source}: {key!r} is {found}, expected {expected}")
+    return value
+
+
+def _paragraphs_and_reference(record: dict[str, Any], text: str, source: str) -> tuple[
+        tuple[str, ...], str | tuple[str, ...] | None]:
+    """A list reference pairs with the lines of ``text``, one segment each; else paragraphs."""
+    reference = record.get("reference")
+    if not isinstance(reference, list):
+        ref = _typed(record, "reference", source, str, "a string or a list of strings")
+        return _split_paragraphs(text), (ref.strip() or None) if ref else None
+    if not all(isinstance(r, str) for r in reference):
+        raise _Unreadable(f"{source}: 'reference' is a list with non-strings, expected strings")
+    segments = tuple(line.strip() for line in text.split("\n") if line.strip())
+    if len(segments) != len(reference):
+        raise _Unreadable(f"{source}: 'reference' has {len(reference)} segments but 'text' has "
+                          f"{len(segments)} lines; a reference list needs one source line each")
+    return segments, tuple(r.strip() for r in reference)

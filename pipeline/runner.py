@@ -1,0 +1,192 @@
+"""The flow, written out in order: read -> segment -> translate -> summarise -> score -> store.
+
+Each stage is a plain function call. Models are passed in (or built from the config once), so
+tests can run the whole flow with fakes that satisfy the :class:`Translator` and
+:class:`Summariser` protocols.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from .config import Config, dump_config
+from .errors import ConfigError, InputError
+from .records import Article, ArticleResult, ReadFailure, Score, Segment, TranslatedSegment
+from .summarise import Summariser, build_summariser
+from .translate import Translator, translate_in_chunks
+
+# A progress callback: called with (stage, total) it returns a function to call with advances.
+Progress = Callable[[str, int], Callable[[int], None]]
+
+
+@dataclass
+class RunOutcome:
+    """What a run produced, for the command line to report."""
+
+    name: str
+    out_dir: Path
+    results: list[ArticleResult]
+    corpus_scores: list[Score] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def failed(self) -> list[ArticleResult]:
+        """The articles that ended as failures."""
+        return [r for r in self.results if r.status == "failed"]
+
+
+@dataclass
+class _Work:
+    """An article on its way through the stages."""
+
+    article: Article
+    segments: list[Segment]
+    splits: int
+    translations: list[str] = field(default_factory=list)
+    summary: str = ""
+    summary_chunks: int | None = None
+    error: str | None = None
+
+
+def run(config: Config, *, translator: Translator | None = None,
+        summariser: Summariser | None = None, progress: Progress | None = None) -> RunOutcome:
+    """Run the whole pipeline for ``config`` and store everything under its output dir.
+
+    Raises:
+        ConfigError: the input path matches nothing.
+        ModelError: a model is missing (raised before any article is processed).
+    """
+    from .readers import read_inputs
+    from .store import Store
+
+    started = datetime.now(timezone.utc)
+    name = config.run.name or started.strftime("%Y%m%d-%H%M%S")
+    timings: dict[str, float] = {}
+    clock = time.perf_counter()
+    inputs = _read(config, read_inputs)
+    translator = translator or _build_translator(config)
+    summariser = summariser or build_summariser(config)
+    timings["load"] = time.perf_counter() - clock
+    out_dir = config.output_dir(name)
+    store = Store(out_dir)
+    store.open_run(name, config.model_dump(mode="json"), started_at=started.isoformat())
+    store.write_config(dump_config(config))
+
+    work = [_segment(a, translator, config) for a in inputs if isinstance(a, Article)]
+    clock = time.perf_counter()
+    _translate(work, translator, progress)
+    timings["translate"] = time.perf_counter() - clock
+    clock = time.perf_counter()
+    _summarise(work, summariser, progress)
+    timings["summarise"] = time.perf_counter() - clock
+
+    from .scoring import corpus_level, score_article
+
+    results = [_failure(f) for f in inputs if isinstance(f, ReadFailure)]
+    results += [score_article(w.article, _pairs(w), w.summary, w.splits, w.summary_chunks)
+                if w.error is None else _failed_work(w) for w in work]
+    order = {item.id: i for i, item in enumerate(inputs)}
+    results.sort(key=lambda r: order.get(r.article_id, len(order)))
+    corpus = corpus_level(results)
+    for result in results:
+        store.add(result)
+    store.add_corpus_scores(corpus)
+    counts = {"articles": len(results), "ok": sum(r.status == "ok" for r in results)}
+    counts["failed"] = counts["articles"] - counts["ok"]
+    store.close_run(counts)
+    return RunOutcome(name, out_dir, results, corpus, timings)
+
+
+def _read(config: Config, read_inputs: Callable[..., list[Article | ReadFailure]]
+          ) -> list[Article | ReadFailure]:
+    try:
+        return read_inputs(config.input.path, config.input.format,
+                           max_chars=config.input.max_chars, language=config.input.language,
+                           check_language=config.input.check_language)
+    except InputError as exc:
+        raise ConfigError(f"input.path: {exc}") from None
+
+
+def _build_translator(config: Config) -> Translator:
+    from .translate import TransformersTranslator
+
+    return TransformersTranslator.from_config(config)
+
+
+def _segment(article: Article, translator: Translator, config: Config) -> _Work:
+    from .segment import segment_article
+
+    count = getattr(translator, "count_tokens", None) or (lambda text: len(text.split()))
+    limit = getattr(translator, "max_input_tokens", 512)
+    budget = min(config.segment.max_tokens, limit - 2)
+    segments, splits = segment_article(article, count, budget)
+    return _Work(article, segments, splits)
+
+
+def _translate(work: list[_Work], translator: Translator, progress: Progress | None) -> None:
+    """All segments of all articles at once; an article whose batch fails is retried alone."""
+    texts = [s.source for w in work for s in w.segments]
+    advance = progress("translate", len(texts)) if progress else None
+    try:
+        flat = translate_in_chunks(translator, texts, progress=advance)
+    except Exception:  # noqa: BLE001 - find which articles fail instead of failing them all
+        for w in work:
+            _isolate(w, lambda: translator.translate([s.source for s in w.segments]), "translate")
+        return
+    position = 0
+    for w in work:
+        w.translations = flat[position:position + len(w.segments)]
+        position += len(w.segments)
+
+
+def _summarise(work: list[_Work], summariser: Summariser, progress: Progress | None) -> None:
+    live = [w for w in work if w.error is None]
+    texts = [_english_body(w) for w in live]
+    advance = progress("summarise", len(texts)) if progress else None
+    try:
+        summaries = summariser.summarise(texts)
+    except Exception:  # noqa: BLE001 - isolate the failing article(s)
+        for w, text in zip(live, texts):
+            _isolate(w, lambda text=text: summariser.summarise([text]), "summarise")
+        return
+    chunks = getattr(summariser, "chunks", None) or [None] * len(live)
+    for w, summary, n in zip(live, summaries, chunks):
+        w.summary, w.summary_chunks = summary, n
+    if advance:
+        advance(len(texts))
+
+
+def _isolate(w: _Work, call: Callable[[], list[str]], stage: str) -> None:
+    if w.error is not None:
+        return
+    try:
+        out = call()
+    except Exception as exc:  # noqa: BLE001 - recorded as this article's failure
+        w.error = f"{stage} failed: {type(exc).__name__}: {exc}"
+        return
+    if stage == "translate":
+        w.translations = out
+    else:
+        w.summary = out[0]
+
+
+def _english_body(w: _Work) -> str:
+    pairs = _pairs(w)
+    return ArticleResult(w.article.id, w.article.source, "ok", segments=tuple(pairs)).translation
+
+
+def _pairs(w: _Work) -> list[TranslatedSegment]:
+    return [TranslatedSegment(s, t) for s, t in zip(w.segments, w.translations)]
+
+
+def _failure(f: ReadFailure) -> ArticleResult:
+    return ArticleResult(f.id, f.source, "failed", error=f.message)
+
+
+def _failed_work(w: _Work) -> ArticleResult:
+    return ArticleResult(w.article.id, w.article.source, "failed", error=w.error,
+                         article=w.article)

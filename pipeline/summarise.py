@@ -1,0 +1,173 @@
+"""Summarising English text: abstractive (a seq2seq model), extractive (no model), or none."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Protocol
+
+from .config import Config, SummariseConfig
+from .errors import ModelError
+from .hf import Seq2Seq
+from .models import resolve_model
+from .segment import break_long, split_sentences
+
+# Rounds of "summarise the chunk summaries"; each round shrinks the text several-fold, so a
+# text needs more than a few only if it is absurdly long.
+MAX_ROUNDS = 8
+
+
+class Summariser(Protocol):
+    """Anything that summarises English texts, one summary per text, in order."""
+
+    def summarise(self, texts: Sequence[str]) -> list[str]: ...
+
+
+class NoSummariser:
+    """``summarise.method: none``: every summary is empty."""
+
+    def summarise(self, texts: Sequence[str]) -> list[str]:
+        """Return one empty summary per text."""
+        return ["" for _ in texts]
+
+
+class AbstractiveSummariser:
+    """A seq2seq summariser; a text longer than its input limit is summarised in chunks.
+
+    The chunks are whole sentences packed up to the limit; their summaries are joined and
+    summarised again until the text fits. Nothing is cut. ``chunks`` records, per text of the
+    last call, how many model inputs it took (1 when it fitted at once).
+    """
+
+    def __init__(self, engine: Seq2Seq, settings: SummariseConfig) -> None:
+        self.engine = engine
+        self.settings = settings
+        self.chunks: list[int] = []
+
+    @classmethod
+    def from_config(cls, config: Config, model_dir: Path | None = None) -> AbstractiveSummariser:
+        """Resolve and load ``summarise.model`` once."""
+        s = config.summarise
+        path = model_dir or resolve_model(s.model, key="summarise.model",
+                                          models_dir=config.run.models_dir, revision=s.revision)
+        return cls(Seq2Seq.load(path, device=s.device, threads=config.translate.threads), s)
+
+    @property
+    def limit(self) -> int:
+        """Input tokens per model call (the model's limit unless set lower)."""
+        own = self.engine.max_input_tokens
+        wanted = self.settings.max_input_tokens
+        return min(own, wanted) if wanted else own
+
+    def summarise(self, texts: Sequence[str]) -> list[str]:
+        """Summarise each text; empty texts give empty summaries."""
+        current = [" ".join(t.split()) for t in texts]
+        self.chunks = [0] * len(texts)
+        done: dict[int, str] = {i: "" for i, t in enumerate(current) if not t}
+        previous: dict[int, int] = {}
+        for round_ in range(MAX_ROUNDS):
+            pending = [i for i in range(len(current)) if i not in done]
+            if not pending:
+                break
+            plans = {i: self._pack(current[i]) for i in pending}
+            if round_ and any(len(plans[i]) >= previous[i] for i in pending):
+                raise ModelError("the chunk summaries are not shorter than the text they "
+                                 f"summarise (input limit {self.limit} tokens); lower "
+                                 "summarise.max_length or raise summarise.max_input_tokens")
+            previous = {i: len(plans[i]) for i in pending}
+            flat = [chunk for i in pending for chunk in plans[i]]
+            summaries = iter(self._generate(flat))
+            for i in pending:
+                parts = [next(summaries) for _ in plans[i]]
+                self.chunks[i] += len(parts)
+                if len(parts) == 1:
+                    done[i] = parts[0]
+                else:
+                    current[i] = " ".join(p for p in parts if p)
+        missing = [i for i in range(len(current)) if i not in done]
+        if missing:
+            raise ModelError(f"summaries did not shrink below {self.limit} tokens after "
+                             f"{MAX_ROUNDS} rounds for {len(missing)} text(s)")
+        return [done[i] for i in range(len(texts))]
+
+    def _pack(self, text: str) -> list[str]:
+        """Whole sentences packed into chunks that fit the input limit."""
+        budget = self.limit
+        if self.engine.count_tokens(text) <= budget:
+            return [text]
+        chunks: list[str] = []
+        current: list[str] = []
+        for sentence in split_sentences(text):
+            for piece in break_long(sentence, self.engine.count_tokens, budget - 2):
+                trial = " ".join([*current, piece])
+                if current and self.engine.count_tokens(trial) > budget:
+                    chunks.append(" ".join(current))
+                    current = [piece]
+                else:
+                    current.append(piece)
+        if current:
+            chunks.append(" ".join(current))
+        return chunks
+
+    def _generate(self, texts: list[str]) -> list[str]:
+        s = self.settings
+        kwargs: dict[str, Any] = {}
+        for key in ("num_beams", "min_length"):
+            if getattr(s, key) is not None:
+                kwargs[key] = getattr(s, key)
+        bound = s.max_length or self.engine.model.generation_config.max_length or 142
+        return self.engine.generate(texts, batch_size=s.batch_size,
+                                    max_new_tokens=lambda _n: bound, **kwargs)
+
+
+class ExtractiveSummariser:
+    """Picks the sentences closest to the text's TF-IDF centroid; no model, works offline.
+
+    Sentences keep their original order; a small bonus favours the lead, as news is written
+    with the most important facts first.
+    """
+
+    def __init__(self, sentences: int = 3) -> None:
+        self.sentences = sentences
+
+    def summarise(self, texts: Sequence[str]) -> list[str]:
+        """Return, for each text, its most central sentences in their original order."""
+        return [self._one(text) for text in texts]
+
+    def _one(self, text: str) -> str:
+        sentences = split_sentences(" ".join(text.split()))
+        if len(sentences) <= self.sentences:
+            return " ".join(sentences)
+        bags = [Counter(_words(s)) for s in sentences]
+        df = Counter(word for bag in bags for word in bag)
+        idf = {w: math.log((1 + len(bags)) / (1 + n)) + 1 for w, n in df.items()}
+        vectors = [{w: c * idf[w] for w, c in bag.items()} for bag in bags]
+        centroid: Counter[str] = Counter()
+        for vector in vectors:
+            centroid.update(vector)
+        scores = [_cosine(v, centroid) + 0.1 / (1 + i) for i, v in enumerate(vectors)]
+        best = sorted(range(len(sentences)), key=lambda i: -scores[i])[: self.sentences]
+        return " ".join(sentences[i] for i in sorted(best))
+
+
+def build_summariser(config: Config) -> Summariser:
+    """The summariser ``summarise.method`` names (models resolved and loaded here)."""
+    method = config.summarise.method
+    if method == "abstractive":
+        return AbstractiveSummariser.from_config(config)
+    if method == "extractive":
+        return ExtractiveSummariser(config.summarise.sentences)
+    return NoSummariser()
+
+
+def _words(sentence: str) -> list[str]:
+    return [w for w in re.findall(r"\w+", sentence.lower()) if len(w) > 2]
+
+
+def _cosine(a: dict[str, float], b: dict[str, float]) -> float:
+    dot = sum(v * b.get(k, 0.0) for k, v in a.items())
+    norm = math.sqrt(sum(v * v for v in a.values())) * math.sqrt(sum(v * v for v in b.values()))
+    return dot / norm if norm else 0.0

@@ -1,0 +1,87 @@
+"""Translation: the :class:`Translator` seam and its transformers backend."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, Protocol
+
+from .config import Config, TranslateConfig
+from .hf import Seq2Seq
+from .models import resolve_model
+
+
+class Translator(Protocol):
+    """Anything that translates French strings to English, one output per input, in order."""
+
+    def translate(self, texts: Sequence[str]) -> list[str]: ...
+
+
+class TransformersTranslator:
+    """A MarianMT (or any seq2seq) model called through ``generate``.
+
+    Output length is bounded by the input: ``ratio * input tokens + offset`` new tokens at most
+    (and never more than the model's own limit), so a looping model stops early.
+    """
+
+    def __init__(self, engine: Seq2Seq, settings: TranslateConfig) -> None:
+        self.engine = engine
+        self.settings = settings
+
+    @classmethod
+    def from_config(cls, config: Config, model_dir: Path | None = None) -> TransformersTranslator:
+        """Resolve and load ``translate.model`` once."""
+        settings = config.translate
+        path = model_dir or resolve_model(settings.model, key="translate.model",
+                                          models_dir=config.run.models_dir,
+                                          revision=settings.revision)
+        return cls(Seq2Seq.load(path, device=settings.device, threads=settings.threads), settings)
+
+    @property
+    def max_input_tokens(self) -> int:
+        """The longest input the model takes, special tokens included."""
+        return self.engine.max_input_tokens
+
+    def count_tokens(self, text: str) -> int:
+        """Number of model input tokens for ``text``."""
+        return self.engine.count_tokens(text)
+
+    def decoding(self) -> dict[str, Any]:
+        """The decoding settings passed to ``generate`` (the model's defaults where unset)."""
+        beams = self.settings.num_beams
+        return {} if beams is None else {"num_beams": beams}
+
+    def translate(self, texts: Sequence[str]) -> list[str]:
+        """Translate each text; empty texts give empty translations without a model call."""
+        todo = [i for i, text in enumerate(texts) if text.strip()]
+        outputs = [""] * len(texts)
+        done = self.engine.generate([texts[i] for i in todo],
+                                    batch_size=self.settings.batch_size,
+                                    max_new_tokens=self._bound, **self.decoding())
+        for i, text in zip(todo, done):
+            outputs[i] = text
+        return outputs
+
+    def _bound(self, input_tokens: int) -> int:
+        s = self.settings
+        wanted = math.ceil(s.max_length_ratio * input_tokens + s.max_length_offset)
+        return max(1, min(wanted, self.engine.max_input_tokens))
+
+
+def translate_in_chunks(translator: Translator, texts: Sequence[str], *, chunk: int = 256,
+                        progress: Callable[[int], None] | None = None) -> list[str]:
+    """Translate many texts, longest first, in chunks so progress can be shown.
+
+    Sorting across the whole input (all articles together) keeps batches of similar lengths,
+    which wastes little on padding; the output is in input order.
+    """
+    order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+    outputs = [""] * len(texts)
+    for start in range(0, len(order), chunk):
+        part = order[start:start + chunk]
+        for i, text in zip(part, translator.translate([texts[i] for i in part])):
+            outputs[i] = text
+        if progress:
+            progress(len(part))
+    return outputs

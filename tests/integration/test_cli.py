@@ -1,0 +1,186 @@
+"""The command line end to end on tiny random-weight models loaded through from_pretrained."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pipeline.cli import main
+from pipeline.segment import split_paragraphs, split_sentences
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE = ROOT / "examples" / "lutte-anti-aqmi.fr.txt"
+
+
+def tiny_args(tiny_models: dict[str, Path], out: Path, *extra: str) -> list[str]:
+    return ["--config", str(ROOT / "configs" / "default.yaml"),
+            "--set", f"translate.model={tiny_models['marian']}",
+            "--set", f"summarise.model={tiny_models['bart']}",
+            "--set", f"output.dir={out}", *extra]
+
+
+def read_results(out: Path) -> list[dict]:
+    return [json.loads(line) for line in (out / "results.jsonl").read_text("utf-8").splitlines()]
+
+
+def table_count(db: Path, table: str, where: str = "") -> int:
+    with sqlite3.connect(db) as conn:
+        return conn.execute(f"SELECT COUNT(*) FROM {table} {where}").fetchone()[0]
+
+
+def example_sentences() -> list[str]:
+    lines = EXAMPLE.read_text("utf-8").split("\n", 1)
+    return [s for p in split_paragraphs(lines[1]) for s in split_sentences(p)]
+
+
+def test_example_article_end_to_end(tiny_models, tmp_path, capsys):
+    out = tmp_path / "run"
+    code = main(tiny_args(tiny_models, out, "--set", f"input.path={EXAMPLE}"))
+    assert code == 0
+    results = read_results(out)
+    assert [(r["id"], r["status"]) for r in results] == [("lutte-anti-aqmi.fr", "ok")]
+    result = results[0]
+    assert set(result) >= {"id", "status", "error", "title", "translation", "summary",
+                           "scores", "flags"}
+    assert result["summary"].strip() and result["title"].strip()
+    # every sentence of the article has a translated segment, in order, plus the title
+    with sqlite3.connect(out / "pipeline.sqlite") as conn:
+        rows = conn.execute("SELECT paragraph, source FROM segments ORDER BY idx").fetchall()
+    assert rows[0] == (-1, "Lutte anti-Aqmi: des militaires algériens dans le nord du Mali")
+    assert [source for _, source in rows[1:]] == example_sentences()
+    # paragraphs survive: one English paragraph per French one
+    body = EXAMPLE.read_text("utf-8").split("\n", 1)[1]
+    assert len(result["translation"].split("\n\n")) == len(split_paragraphs(body))
+    metrics = {s["metric"] for s in result["scores"]}
+    assert {"segments", "splits", "length-ratio"} <= metrics
+    brief = (out / "briefs" / "lutte-anti-aqmi.fr.md").read_text("utf-8")
+    assert result["title"] in brief and result["summary"][:40] in brief
+    assert (out / "config.resolved.yaml").is_file()
+    for table in ("runs", "articles", "summaries", "scores"):
+        assert table_count(out / "pipeline.sqlite", table) >= 1
+    shown = capsys.readouterr().out
+    assert result["title"][:30] in shown and "results.jsonl" in shown
+
+
+def test_long_article_is_summarised_in_chunks(tiny_models, tmp_path):
+    out = tmp_path / "run"
+    assert main(tiny_args(tiny_models, out, "--set", f"input.path={EXAMPLE}",
+                          "--set", "summarise.max_input_tokens=64",
+                          "--set", "summarise.max_length=12")) == 0
+    stats = json.loads(sqlite3.connect(out / "pipeline.sqlite").execute(
+        "SELECT stats_json FROM articles").fetchone()[0])
+    assert stats["summary_chunks"] > 1
+
+
+def test_directory_with_bad_files(tiny_models, tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.txt").write_text(EXAMPLE.read_text("utf-8"), "utf-8")
+    (folder / "b.txt").write_text("Titre court\n\nUn paragraphe en français, avec le texte.\n",
+                                  "utf-8")
+    (folder / "empty.txt").write_text("  \n\n", "utf-8")
+    (folder / "binary.txt").write_bytes(bytes(range(256)) * 4)
+    out = tmp_path / "run"
+    assert main(tiny_args(tiny_models, out, "--set", f"input.path={folder}")) == 1
+    status = {r["id"]: (r["status"], r["error"]) for r in read_results(out)}
+    assert status["a"] == ("ok", None) and status["b"] == ("ok", None)
+    assert status["empty"][0] == "failed" and "empty" in status["empty"][1]
+    assert status["binary"][0] == "failed" and "binary" in status["binary"][1]
+    assert sorted(p.name for p in (out / "briefs").iterdir()) == ["a.md", "b.md"]
+
+
+def test_running_twice_makes_two_runs_without_duplicates(tiny_models, tmp_path):
+    out = tmp_path / "run"
+    for _ in range(2):
+        assert main(tiny_args(tiny_models, out, "--set", f"input.path={EXAMPLE}",
+                              "--set", "summarise.method=extractive")) == 0
+    db = out / "pipeline.sqlite"
+    assert table_count(db, "runs") == 2
+    assert table_count(db, "articles") == 2
+    per_run = table_count(db, "segments", "WHERE run_id = 1")
+    assert per_run == len(example_sentences()) + 1
+    assert table_count(db, "segments") == 2 * per_run
+    assert len(read_results(out)) == 1
+
+
+def test_jsonl_with_references_is_scored(tiny_models, tmp_path):
+    data = tmp_path / "in.jsonl"
+    rows = [
+        {"id": "one", "title": "Le titre", "text": "Le chat dort sur le canapé du salon.",
+         "reference": "The cat is sleeping on the living room sofa.",
+         "reference_summary": "A cat sleeps."},
+        {"id": "two", "text": "Il pleut à Paris.\nLe métro est fermé pour la journée.",
+         "reference": ["It is raining in Paris.", "The metro is closed for the day."]},
+    ]
+    data.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), "utf-8")
+    out = tmp_path / "run"
+    assert main(tiny_args(tiny_models, out, "--set", f"input.path={data}",
+                          "--set", "input.check_language=false")) == 0
+    results = {r["id"]: r for r in read_results(out)}
+    one = {s["metric"]: s for s in results["one"]["scores"]}
+    assert {"BLEU", "chrF++", "TER", "ROUGE-Lsum"} <= set(one)
+    assert "nrefs:1" in one["BLEU"]["signature"] and "nw:2" in one["chrF++"]["signature"]
+    two = [s for s in results["two"]["scores"] if s["scope"] == "segment"]
+    assert sorted({s["segment_index"] for s in two}) == [0, 1]
+    db = out / "pipeline.sqlite"
+    assert table_count(db, "scores", "WHERE scope = 'corpus'") == 3
+
+
+@pytest.mark.parametrize("args, needle", [
+    (["--set", "translate.num_beam=4"], "translate.num_beam"),
+    (["--set", "summarise.method=magic"], "summarise.method"),
+    (["--set", "translate.device=gpu"], "translate.device"),
+    (["--set", "input.path=/no/such/file.txt"], "/no/such/file.txt"),
+])
+def test_bad_config_exits_2_with_one_line(tiny_models, tmp_path, capsys, args, needle):
+    assert main(tiny_args(tiny_models, tmp_path / "run", *args)) == 2
+    err = capsys.readouterr().err.strip()
+    assert needle in err and len(err.splitlines()) == 1
+    assert "Traceback" not in err
+
+
+def test_missing_config_file_exits_2(capsys):
+    assert main(["--config", "/no/such.yaml"]) == 2
+    assert "/no/such.yaml" in capsys.readouterr().err
+
+
+def test_missing_model_stops_before_work(tmp_path, capsys):
+    out = tmp_path / "run"
+    code = main(["--config", str(ROOT / "configs" / "default.yaml"),
+                 "--set", f"input.path={EXAMPLE}", "--set", f"run.models_dir={tmp_path}",
+                 "--set", f"output.dir={out}"])
+    err = capsys.readouterr().err.strip()
+    assert code == 1
+    assert "Helsinki-NLP/opus-mt-fr-en" in err and "models pull" in err
+    assert len(err.splitlines()) == 1 and "Traceback" not in err
+    assert not out.exists()
+
+
+def test_models_pull_without_network_is_clear(tmp_path, capsys):
+    code = main(["models", "pull", "--config", str(ROOT / "configs" / "default.yaml"),
+                 "--set", f"run.models_dir={tmp_path}"])
+    assert code == 1
+    assert "Helsinki-NLP/opus-mt-fr-en" in capsys.readouterr().err
+
+
+def test_help_is_instant_and_imports_no_torch():
+    code = ("import sys\nfrom pipeline.cli import main\ntry:\n    main(['--help'])\n"
+            "finally:\n    print('TORCH' if 'torch' in sys.modules else 'NO-TORCH')")
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                          text=True, timeout=60)
+    assert "--config" in done.stdout and done.stdout.strip().endswith("NO-TORCH")
+
+
+def test_run_py_entry_point(tiny_models, tmp_path):
+    out = tmp_path / "run"
+    done = subprocess.run([sys.executable, "run.py", *tiny_args(
+        tiny_models, out, "--set", f"input.path={EXAMPLE}", "--set", "summarise.method=none")],
+        cwd=ROOT, capture_output=True, text=True, timeout=300,
+        env={"HF_HUB_OFFLINE": "1", "PATH": "/usr/bin:/bin"})
+    assert done.returncode == 0, done.stderr
+    assert (out / "briefs" / "lutte-anti-aqmi.fr.md").is_file()
