@@ -87,6 +87,6 @@ class Seq2Seq:
                 # replaces the generation config's max_length instead of clashing with it.
                 generated = self.model.generate(**encoded, max_length=bound + 1, **kwargs)
             decoded = self.tokenizer.batch_decode(generated, skip_special_tokens=True)
-            for i, text in zip(batch, decoded):
+            for i, text in zip(batch, decoded, strict=True):
                 outputs[i] = text.strip()
         return outputs

@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
 from pipeline.errors import ConfigError, InputError
-from pipeline.records import Score, Scope
+from pipeline.records import Scope, Score
 
 if TYPE_CHECKING:
     from sacrebleu.metrics.base import Metric

@@ -54,6 +54,9 @@ def download(name: str, *, revision: str | None = None, local_dir: Path | None =
     """Download a model's config, tokenizer and one copy of its weights from the Hub."""
     from huggingface_hub import HfApi, snapshot_download
 
+    # One small file first: without a network this fails at once, where listing the repository
+    # would retry with back-off for half a minute.
+    snapshot_download(name, revision=revision, local_dir=local_dir, allow_patterns=["config.json"])
     files = set(HfApi().list_repo_files(name, revision=revision))
     weights = next((w for w in _WEIGHT_FILES if w in files), None)
     if weights is None:
@@ -89,8 +92,16 @@ def _looks_like_path(name: str) -> bool:
 
 
 def _reason(exc: Exception) -> str:
+    """A short cause for the Hub client's long error texts."""
     text = " ".join(str(exc).split())
-    return (text[:200] + "...") if len(text) > 200 else text or type(exc).__name__
+    name = type(exc).__name__
+    if os.environ.get("HF_HUB_OFFLINE", "").lower() in ("1", "true", "yes", "on"):
+        return "HF_HUB_OFFLINE is set"
+    if "RepositoryNotFound" in name or "404" in text:
+        return "no such model on the Hub (check the id and revision)"
+    if any(s in text for s in ("ConnectError", "Name or service", "Connection", "timed out")):
+        return "cannot reach huggingface.co"
+    return (text[:160] + "...") if len(text) > 160 else text or name
 
 
 def _missing_message(name: str, key: str, pulled: Path, exc: Exception) -> str:

@@ -77,7 +77,7 @@ def read_inputs(path: str, fmt: str = "auto", *, max_chars: int = 200_000, langu
     files = find_inputs(path)
     options = ReadOptions(max_chars=max_chars, language=language, check_language=check_language)
     items: list[Item] = []
-    for file, default_id in zip(files, _default_ids(files)):
+    for file, default_id in zip(files, _default_ids(files), strict=True):
         name = fmt if fmt != "auto" else SUFFIXES.get(file.suffix.lower(), "txt")
         items.extend(_read_one(READERS[name], file, replace(options, default_id=default_id)))
     return _reject_duplicate_ids(items)
@@ -107,7 +107,7 @@ def _default_ids(files: list[Path]) -> list[str]:
     base = os.path.commonpath([str(f.resolve().parent) for f in files])
     relative = [os.path.relpath(f.resolve().with_suffix(""), base) for f in files]
     return [f.stem if stems[f.stem] == 1 else rel.replace(os.sep, "__").replace("/", "__")
-            for f, rel in zip(files, relative)]
+            for f, rel in zip(files, relative, strict=True)]
 
 
 def _read_one(reader: Reader, file: Path, options: ReadOptions) -> list[Item]:

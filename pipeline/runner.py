@@ -17,7 +17,7 @@ from .config import Config, dump_config
 from .errors import ConfigError, InputError
 from .records import Article, ArticleResult, ReadFailure, Score, Segment, TranslatedSegment
 from .summarise import Summariser, build_summariser
-from .translate import Translator, translate_in_chunks
+from .translate import Translator, one_to_one, translate_in_chunks
 
 # A progress callback: called with (stage, total) it returns a function to call with advances.
 Progress = Callable[[str, int], Callable[[int], None]]
@@ -68,8 +68,9 @@ def run(config: Config, *, translator: Translator | None = None,
     timings: dict[str, float] = {}
     clock = time.perf_counter()
     inputs = _read(config, read_inputs)
-    translator = translator or _build_translator(config)
-    summariser = summariser or build_summariser(config)
+    paths = resolve_models(config, translator is None, summariser is None)
+    translator = translator or _build_translator(config, paths.get("translate"))
+    summariser = summariser or build_summariser(config, paths.get("summarise"))
     timings["load"] = time.perf_counter() - clock
     out_dir = config.output_dir(name)
     store = Store(out_dir)
@@ -111,10 +112,24 @@ def _read(config: Config, read_inputs: Callable[..., list[Article | ReadFailure]
         raise ConfigError(f"input.path: {exc}") from None
 
 
-def _build_translator(config: Config) -> Translator:
+def resolve_models(config: Config, translator: bool, summariser: bool) -> dict[str, Path]:
+    """Find every model the run needs before loading any, so a missing one stops it at once."""
+    from .models import resolve_model
+
+    wanted = {}
+    if translator:
+        wanted["translate"] = config.translate
+    if summariser and config.summarise.method == "abstractive":
+        wanted["summarise"] = config.summarise
+    return {stage: resolve_model(s.model, key=f"{stage}.model", revision=s.revision,
+                                 models_dir=config.run.models_dir)
+            for stage, s in wanted.items()}
+
+
+def _build_translator(config: Config, model_dir: Path | None) -> Translator:
     from .translate import TransformersTranslator
 
-    return TransformersTranslator.from_config(config)
+    return TransformersTranslator.from_config(config, model_dir)
 
 
 def _segment(article: Article, translator: Translator, config: Config) -> _Work:
@@ -128,14 +143,16 @@ def _segment(article: Article, translator: Translator, config: Config) -> _Work:
 
 
 def _translate(work: list[_Work], translator: Translator, progress: Progress | None) -> None:
-    """All segments of all articles at once; an article whose batch fails is retried alone."""
+    """All segments of all articles at once; if that fails, each article is retried alone."""
     texts = [s.source for w in work for s in w.segments]
     advance = progress("translate", len(texts)) if progress else None
     try:
         flat = translate_in_chunks(translator, texts, progress=advance)
     except Exception:  # noqa: BLE001 - find which articles fail instead of failing them all
         for w in work:
-            _isolate(w, lambda: translator.translate([s.source for s in w.segments]), "translate")
+            sources = [s.source for s in w.segments]
+            out = _isolate(w, "translate", lambda s=sources: translator.translate(s), len(sources))
+            w.translations = out or []
         return
     position = 0
     for w in work:
@@ -144,34 +161,38 @@ def _translate(work: list[_Work], translator: Translator, progress: Progress | N
 
 
 def _summarise(work: list[_Work], summariser: Summariser, progress: Progress | None) -> None:
+    """One call for every article still alive; if that fails, each article is retried alone."""
     live = [w for w in work if w.error is None]
     texts = [_english_body(w) for w in live]
     advance = progress("summarise", len(texts)) if progress else None
     try:
-        summaries = summariser.summarise(texts)
+        summaries = one_to_one(summariser.summarise(texts), texts, "summariser")
+        for w, summary, n in zip(live, summaries, _chunks(summariser, len(live)), strict=True):
+            w.summary, w.summary_chunks = summary, n
     except Exception:  # noqa: BLE001 - isolate the failing article(s)
-        for w, text in zip(live, texts):
-            _isolate(w, lambda text=text: summariser.summarise([text]), "summarise")
-        return
-    chunks = getattr(summariser, "chunks", None) or [None] * len(live)
-    for w, summary, n in zip(live, summaries, chunks):
-        w.summary, w.summary_chunks = summary, n
+        for w, text in zip(live, texts, strict=True):
+            out = _isolate(w, "summarise", lambda t=text: summariser.summarise([t]), 1)
+            if out is not None:
+                w.summary, w.summary_chunks = out[0], _chunks(summariser, 1)[0]
     if advance:
         advance(len(texts))
 
 
-def _isolate(w: _Work, call: Callable[[], list[str]], stage: str) -> None:
+def _isolate(w: _Work, stage: str, call: Callable[[], list[str]], expected: int
+             ) -> list[str] | None:
+    """Run one article's stage alone; on failure record why on the article and return None."""
     if w.error is not None:
-        return
+        return None
     try:
-        out = call()
+        return one_to_one(call(), range(expected), stage)
     except Exception as exc:  # noqa: BLE001 - recorded as this article's failure
         w.error = f"{stage} failed: {type(exc).__name__}: {exc}"
-        return
-    if stage == "translate":
-        w.translations = out
-    else:
-        w.summary = out[0]
+        return None
+
+
+def _chunks(summariser: Summariser, n: int) -> list[int | None]:
+    chunks = getattr(summariser, "chunks", None)
+    return list(chunks) if chunks and len(chunks) == n else [None] * n
 
 
 def _english_body(w: _Work) -> str:
@@ -180,7 +201,7 @@ def _english_body(w: _Work) -> str:
 
 
 def _pairs(w: _Work) -> list[TranslatedSegment]:
-    return [TranslatedSegment(s, t) for s, t in zip(w.segments, w.translations)]
+    return [TranslatedSegment(s, t) for s, t in zip(w.segments, w.translations, strict=True)]
 
 
 def _failure(f: ReadFailure) -> ArticleResult:

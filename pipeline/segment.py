@@ -217,7 +217,7 @@ def _break(text: str, level: int, count: TokenCounter, max_tokens: int) -> list[
         return _break(text, level + 1, count, max_tokens)
     bounds = [0, *cuts, len(text)]
     ends = _pack(text, bounds, count, max_tokens)
-    pieces = (text[bounds[i] : bounds[j]].strip() for i, j in zip(ends, ends[1:]))
+    pieces = (text[bounds[i] : bounds[j]].strip() for i, j in zip(ends, ends[1:], strict=False))
     deeper = level + 1
     return [part for piece in pieces if piece for part in _break(piece, deeper, count, max_tokens)]
 

@@ -15,9 +15,10 @@ import json
 import os
 import re
 import sqlite3
+from collections.abc import Sequence
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from pipeline.records import ArticleResult, Score
 
@@ -107,13 +108,18 @@ def result_line(result: ArticleResult, run_id: int) -> dict[str, Any]:
     }
 
 
+def _value(score: Score) -> str:
+    """Counts as integers, everything else to two decimals."""
+    return f"{score.value:.0f}" if score.signature == "count" else f"{score.value:.2f}"
+
+
 def _scores_section(result: ArticleResult) -> list[str]:
     """The brief's score table (article and corpus scope) and flags."""
     shown = [s for s in result.scores if s.scope != "segment"]
     lines = ["## Scores", ""]
     if shown:
         lines += ["| metric | value | scope |", "| --- | ---: | --- |"]
-        lines += [f"| {s.metric} | {s.value:.2f} | {s.scope} |" for s in shown]
+        lines += [f"| {s.metric} | {_value(s)} | {s.scope} |" for s in shown]
     else:
         lines.append("_No scores (no reference for this article)._")
     per_segment = len(result.scores) - len(shown)

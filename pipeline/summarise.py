@@ -153,11 +153,11 @@ class ExtractiveSummariser:
         return " ".join(sentences[i] for i in sorted(best))
 
 
-def build_summariser(config: Config) -> Summariser:
-    """The summariser ``summarise.method`` names (models resolved and loaded here)."""
+def build_summariser(config: Config, model_dir: Path | None = None) -> Summariser:
+    """The summariser ``summarise.method`` names, its model loaded (from ``model_dir`` if given)."""
     method = config.summarise.method
     if method == "abstractive":
-        return AbstractiveSummariser.from_config(config)
+        return AbstractiveSummariser.from_config(config, model_dir)
     if method == "extractive":
         return ExtractiveSummariser(config.summarise.sentences)
     return NoSummariser()

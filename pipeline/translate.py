@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Sequence, Sized
 from pathlib import Path
 from typing import Any, Protocol
 
 from .config import Config, TranslateConfig
+from .errors import PipelineError
 from .hf import Seq2Seq
 from .models import resolve_model
 
@@ -59,7 +60,7 @@ class TransformersTranslator:
         done = self.engine.generate([texts[i] for i in todo],
                                     batch_size=self.settings.batch_size,
                                     max_new_tokens=self._bound, **self.decoding())
-        for i, text in zip(todo, done):
+        for i, text in zip(todo, done, strict=True):
             outputs[i] = text
         return outputs
 
@@ -80,8 +81,16 @@ def translate_in_chunks(translator: Translator, texts: Sequence[str], *, chunk: 
     outputs = [""] * len(texts)
     for start in range(0, len(order), chunk):
         part = order[start:start + chunk]
-        for i, text in zip(part, translator.translate([texts[i] for i in part])):
+        done = one_to_one(translator.translate([texts[i] for i in part]), part, "translator")
+        for i, text in zip(part, done, strict=True):
             outputs[i] = text
         if progress:
             progress(len(part))
     return outputs
+
+
+def one_to_one(outputs: Sequence[str], inputs: Sized, what: str) -> list[str]:
+    """Check that a model stage gave exactly one output per input, so nothing is lost."""
+    if len(outputs) != len(inputs):
+        raise PipelineError(f"{what} returned {len(outputs)} outputs for {len(inputs)} inputs")
+    return list(outputs)

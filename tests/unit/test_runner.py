@@ -67,7 +67,8 @@ def test_order_restored_across_articles(tmp_path):
             p.segment.source.upper() for p in result.segments]
     a = outcome.results[0]
     assert a.title == "TITRE A"
-    assert a.paragraphs == ["PREMIÈRE PHRASE DE A. DEUXIÈME PHRASE, PLUS LONGUE, DE A.", "FIN DE A."]
+    assert a.paragraphs == ["PREMIÈRE PHRASE DE A. DEUXIÈME PHRASE, PLUS LONGUE, DE A.",
+                            "FIN DE A."]
     # segments of all articles went to the model together, longest first
     assert len(translator.calls) == 1
     batch = translator.calls[0]
@@ -119,3 +120,14 @@ def test_summary_methods_without_models(tmp_path, method):
     outcome = run(config, translator=UpperTranslator())
     assert all(r.status == "ok" for r in outcome.results)
     assert all(bool(r.summary) == (method == "extractive") for r in outcome.results)
+
+
+class Lossy(UpperTranslator):
+    def translate(self, texts: Sequence[str]) -> list[str]:
+        return super().translate(texts)[:-1]
+
+
+def test_translator_losing_outputs_fails_the_articles_not_silently(tmp_path):
+    outcome = run(config_for(tmp_path), translator=Lossy(), summariser=FirstWords())
+    assert all(r.status == "failed" for r in outcome.results)
+    assert all("outputs for" in r.error for r in outcome.results)
