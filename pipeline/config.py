@@ -27,6 +27,7 @@ class InputConfig(_Section):
     path: str = "examples/lutte-anti-aqmi.fr.txt"
     format: str = "auto"
     references: str | None = None
+    origlang: str | None = None
     language: Literal["fr"] = "fr"
     check_language: bool = True
     max_chars: int = Field(200_000, gt=0)
@@ -39,10 +40,13 @@ class SegmentConfig(_Section):
 class TranslateConfig(_Section):
     model: str = "Helsinki-NLP/opus-mt-fr-en"
     revision: str | None = None
-    backend: Literal["transformers"] = "transformers"
+    backend: Literal["transformers", "ctranslate2"] = "transformers"
     device: str = Field("auto", pattern=r"^(auto|cpu|cuda(:\d+)?|mps)$")
+    dtype: Literal["auto", "float32", "bfloat16", "float16"] = "auto"
+    compute_type: str = "auto"
     num_beams: int | None = Field(None, ge=1, le=32)
     batch_size: int = Field(16, ge=1)
+    batch_tokens: int = Field(4096, ge=16)
     max_length_ratio: float = Field(2.0, gt=0)
     max_length_offset: int = Field(10, ge=0)
     threads: int | None = Field(None, ge=1)
