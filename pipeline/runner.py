@@ -127,9 +127,9 @@ def resolve_models(config: Config, translator: bool, summariser: bool) -> dict[s
 
 
 def _build_translator(config: Config, model_dir: Path | None) -> Translator:
-    from .translate import TransformersTranslator
+    from .translate import build_translator
 
-    return TransformersTranslator.from_config(config, model_dir)
+    return build_translator(config, model_dir)
 
 
 def _segment(article: Article, translator: Translator, config: Config) -> _Work:

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from .config import Config, TranslateConfig
-from .errors import PipelineError
+from .errors import ConfigError, PipelineError
 from .hf import Seq2Seq
 from .models import resolve_model
 
@@ -94,3 +94,20 @@ def one_to_one(outputs: Sequence[str], inputs: Sized, what: str) -> list[str]:
     if len(outputs) != len(inputs):
         raise PipelineError(f"{what} returned {len(outputs)} outputs for {len(inputs)} inputs")
     return list(outputs)
+
+
+def build_translator(config: Config, model_dir: Path | None = None) -> Translator:
+    """The translator ``translate.backend`` names, its model loaded once.
+
+    Raises:
+        ConfigError: the backend is unknown (the message lists the known ones).
+    """
+    backend = config.translate.backend
+    if backend == "transformers":
+        return TransformersTranslator.from_config(config, model_dir)
+    if backend == "ctranslate2":
+        from .ct2 import CTranslate2Translator
+
+        return CTranslate2Translator.from_config(config, model_dir)
+    raise ConfigError(f"translate.backend: unknown backend {backend!r}; "
+                      "known: transformers, ctranslate2")
