@@ -56,13 +56,21 @@ class SummariseConfig(_Section):
     method: Literal["abstractive", "extractive", "none"] = "abstractive"
     model: str = "sshleifer/distilbart-cnn-12-6"
     revision: str | None = None
+    backend: Literal["transformers", "ctranslate2"] = "transformers"
     device: str = Field("auto", pattern=r"^(auto|cpu|cuda(:\d+)?|mps)$")
+    dtype: Literal["auto", "float32", "bfloat16", "float16"] = "auto"
+    compute_type: str = "auto"
     num_beams: int | None = Field(None, ge=1, le=32)
     min_length: int | None = Field(None, ge=0)
     max_length: int | None = Field(None, ge=1)
     max_input_tokens: int | None = Field(None, ge=16)
     sentences: int = Field(3, ge=1)
     batch_size: int = Field(4, ge=1)
+
+
+class CacheConfig(_Section):
+    enabled: bool = True
+    path: str = ".cache/memory.sqlite"
 
 
 class OutputConfig(_Section):
@@ -75,6 +83,7 @@ class Config(_Section):
     segment: SegmentConfig = SegmentConfig()
     translate: TranslateConfig = TranslateConfig()
     summarise: SummariseConfig = SummariseConfig()
+    cache: CacheConfig = CacheConfig()
     output: OutputConfig = OutputConfig()
 
     def output_dir(self, run_name: str) -> Path:

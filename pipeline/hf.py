@@ -1,13 +1,14 @@
 """Loading Hugging Face seq2seq models and running ``generate`` on them.
 
 Shared by the translator and the abstractive summariser: both are a tokenizer plus a seq2seq
-model, loaded once per run through ``from_pretrained`` from a local directory.
+model, loaded through ``from_pretrained`` from a local directory. The tokenizer is loaded at once
+(segmenting needs it); the weights only when something has to be generated, so a run served
+entirely from the translation memory never loads them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -26,19 +27,69 @@ def pick_device(name: str) -> str:
     return "cuda" if torch.cuda.is_available() else "cpu"
 
 
-@dataclass
-class Seq2Seq:
-    """A tokenizer and a seq2seq model on one device."""
+def pick_dtype(name: str, device: str) -> Any:
+    """The torch dtype for ``translate.dtype``.
 
-    tokenizer: Any
-    model: Any
-    device: str
+    ``auto`` is float16 on CUDA (bfloat16 where the GPU supports it), bfloat16 on a CPU with
+    native bfloat16 instructions (AVX512-BF16 or AMX), else float32: without native support,
+    bfloat16 matrix products are emulated and slower than float32.
+    """
+    import torch
+
+    if name != "auto":
+        return getattr(torch, name)
+    if device.startswith("cuda"):
+        return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+    if device == "cpu" and _native_cpu_bf16():
+        return torch.bfloat16
+    return torch.float32
+
+
+def _native_cpu_bf16() -> bool:
+    import torch
+
+    probes = ("_is_avx512_bf16_supported", "_is_amx_tile_supported")
+    return any(getattr(torch.cpu, probe, lambda: False)() for probe in probes)
+
+
+def token_batches(lengths: Sequence[int], order: Sequence[int], *, max_tokens: int,
+                  max_items: int) -> Iterator[list[int]]:
+    """Group ``order`` (indices, longest first) into batches whose padded size fits a budget.
+
+    A batch's padded size is its item count times its longest length; a single item longer
+    than the budget still forms a batch of its own.
+    """
+    batch: list[int] = []
+    longest = 0
+    for i in order:
+        wider = max(longest, lengths[i])
+        if batch and (wider * (len(batch) + 1) > max_tokens or len(batch) >= max_items):
+            yield batch
+            batch, wider = [], lengths[i]
+        batch.append(i)
+        longest = wider
+    if batch:
+        yield batch
+
+
+class Seq2Seq:
+    """A tokenizer and a seq2seq model (loaded on first use) on one device."""
+
+    def __init__(self, path: Path, tokenizer: Any, config: Any, device: str,
+                 dtype: str = "float32") -> None:
+        self.path = path
+        self.tokenizer = tokenizer
+        self.config = config
+        self.device = device
+        self.dtype_name = dtype
+        self._model: Any = None
 
     @classmethod
-    def load(cls, path: Path, *, device: str = "auto", threads: int | None = None) -> Seq2Seq:
-        """Load tokenizer and model from a local directory (see :mod:`pipeline.models`)."""
+    def load(cls, path: Path, *, device: str = "auto", threads: int | None = None,
+             dtype: str = "auto") -> Seq2Seq:
+        """Load the tokenizer and config from a local directory (see :mod:`pipeline.models`)."""
         import torch
-        from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
+        from transformers import AutoConfig, AutoTokenizer
         from transformers.utils import logging as hf_logging
 
         hf_logging.disable_progress_bar()  # the run shows its own progress
@@ -47,38 +98,71 @@ class Seq2Seq:
         device = pick_device(device)
         try:
             tokenizer = AutoTokenizer.from_pretrained(path)
-            model = AutoModelForSeq2SeqLM.from_pretrained(path)
+            config = AutoConfig.from_pretrained(path)
         except Exception as exc:  # noqa: BLE001 - report any loading failure with the path
             raise ModelError(f"cannot load model from {path}: {exc}") from exc
-        return cls(tokenizer, model.to(device).eval(), device)
+        chosen = str(pick_dtype(dtype, device)).removeprefix("torch.")
+        return cls(path, tokenizer, config, device, chosen)
+
+    @property
+    def model(self) -> Any:
+        """The model, loaded from ``path`` the first time it is needed."""
+        if self._model is None:
+            import torch
+            from transformers import AutoModelForSeq2SeqLM
+
+            try:
+                model = AutoModelForSeq2SeqLM.from_pretrained(
+                    self.path, dtype=getattr(torch, self.dtype_name))
+            except Exception as exc:  # noqa: BLE001
+                raise ModelError(f"cannot load model from {self.path}: {exc}") from exc
+            self._model = model.to(self.device).eval()
+        return self._model
+
+    @property
+    def precision(self) -> str:
+        """The numeric precision outputs are computed in (part of the memory's key)."""
+        return self.dtype_name
 
     @property
     def max_input_tokens(self) -> int:
         """The longest input the model takes, special tokens included."""
-        limit = getattr(self.model.config, "max_position_embeddings", None) or 512
+        limit = getattr(self.config, "max_position_embeddings", None) or 512
         declared = getattr(self.tokenizer, "model_max_length", None)
         if isinstance(declared, int) and 0 < declared < limit:
             limit = declared
         return int(limit)
+
+    def generation_default(self, key: str) -> Any:
+        """A value from the model's generation config (``generation_config.json``), or None."""
+        from transformers import GenerationConfig
+
+        if not hasattr(self, "_generation"):
+            try:
+                self._generation = GenerationConfig.from_pretrained(self.path)
+            except OSError:  # no generation_config.json: the model config's values apply
+                self._generation = GenerationConfig.from_model_config(self.config)
+        return getattr(self._generation, key, None)
 
     def count_tokens(self, text: str) -> int:
         """Number of input tokens for ``text``, special tokens included."""
         return len(self.tokenizer(text, truncation=False)["input_ids"])
 
     def generate(self, texts: Sequence[str], *, batch_size: int,
-                 max_new_tokens: Callable[[int], int], **kwargs: Any) -> list[str]:
-        """Generate for each text, longest first in batches; outputs in input order.
+                 max_new_tokens: Callable[[int], int], batch_tokens: int = 1 << 30,
+                 **kwargs: Any) -> list[str]:
+        """Generate for each text, longest first in token-budgeted batches; input order kept.
 
         ``max_new_tokens`` maps a batch's longest input length (in tokens) to its output bound,
-        so that a looping model cannot run away on a short input.
+        so that a looping model cannot run away on a short input. Sorting by length keeps the
+        padding in each batch small.
         """
         import torch
 
         lengths = [self.count_tokens(t) for t in texts]
         order = sorted(range(len(texts)), key=lambda i: -lengths[i])
         outputs: list[str] = [""] * len(texts)
-        for start in range(0, len(order), batch_size):
-            batch = order[start:start + batch_size]
+        for batch in token_batches(lengths, order, max_tokens=batch_tokens, max_items=batch_size):
             encoded = self.tokenizer([texts[i] for i in batch], return_tensors="pt",
                                      padding=True, truncation=False).to(self.device)
             bound = max_new_tokens(max(lengths[i] for i in batch))
@@ -90,3 +174,4 @@ class Seq2Seq:
             for i, text in zip(batch, decoded, strict=True):
                 outputs[i] = text.strip()
         return outputs
+

@@ -6,6 +6,7 @@ and without the model stops at once with one message saying how to get it.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 
@@ -113,3 +114,21 @@ def _missing_message(name: str, key: str, pulled: Path, exc: Exception) -> str:
         f"machine and copy its models/ folder here; or (3) point the config at a local copy: "
         f"--set {key}=/path/to/model"
     )
+
+
+def fingerprint(path: Path) -> str:
+    """Identify a model's exact weights cheaply: the Hub commit for a cached snapshot, else a
+    hash of its config and the size, head and tail of each weights file."""
+    path = Path(path).resolve()
+    if path.parent.name == "snapshots":
+        return f"commit:{path.name}"
+    digest = hashlib.sha256()
+    for file in sorted(path.iterdir()):
+        if file.name == "config.json" or file.suffix in (".safetensors", ".bin"):
+            size = file.stat().st_size
+            digest.update(f"{file.name}:{size}".encode())
+            with file.open("rb") as handle:
+                digest.update(handle.read(1 << 20))
+                handle.seek(max(0, size - (1 << 20)))
+                digest.update(handle.read(1 << 20))
+    return f"sha256:{digest.hexdigest()[:24]}"

@@ -31,6 +31,8 @@ class ReadOptions:
     language: str = "fr"
     check_language: bool = True
     default_id: str = ""
+    references: str | None = None  # reference file or folder (config input.references)
+    origlang: str | None = None  # test sets: keep only documents first written in this language
 
 
 Reader = Callable[[Path, ReadOptions], list[Item]]
@@ -58,7 +60,8 @@ class _Unreadable(Exception):
 
 
 def read_inputs(path: str, fmt: str = "auto", *, max_chars: int = 200_000, language: str = "fr",
-                check_language: bool = True) -> list[Article | ReadFailure]:
+                check_language: bool = True, references: str | None = None,
+                origlang: str | None = None) -> list[Article | ReadFailure]:
     """Read every article under ``path``, in sorted file order and input order within a file.
 
     Args:
@@ -67,15 +70,20 @@ def read_inputs(path: str, fmt: str = "auto", *, max_chars: int = 200_000, langu
         max_chars: Largest accepted article in characters (config key ``input.max_chars``).
         language: Expected source language code.
         check_language: Reject text that does not look like ``language`` (French only for now).
+        references: Reference translations: a file or a folder (config ``input.references``);
+            see :mod:`pipeline.testsets`.
+        origlang: Test sets only: keep the documents whose original language is this one.
 
     Raises:
         InputError: ``path`` matches nothing, or ``fmt`` is not a registered reader.
     """
+    _load_builtin_readers()
     if fmt != "auto" and fmt not in READERS:
         names = ", ".join(["auto", *sorted(READERS)])
         raise InputError(f"input.format {fmt!r} is not a known reader; use one of: {names}")
-    files = find_inputs(path)
-    options = ReadOptions(max_chars=max_chars, language=language, check_language=check_language)
+    files = find_inputs(path, references=references)
+    options = ReadOptions(max_chars=max_chars, language=language, check_language=check_language,
+                          references=references, origlang=origlang)
     items: list[Item] = []
     for file, default_id in zip(files, _default_ids(files), strict=True):
         name = fmt if fmt != "auto" else SUFFIXES.get(file.suffix.lower(), "txt")
@@ -83,8 +91,14 @@ def read_inputs(path: str, fmt: str = "auto", *, max_chars: int = 200_000, langu
     return _reject_duplicate_ids(items)
 
 
-def find_inputs(path: str) -> list[Path]:
-    """The files ``path`` stands for, sorted; raises :class:`InputError` when there are none."""
+def find_inputs(path: str, *, references: str | None = None) -> list[Path]:
+    """The files ``path`` stands for, sorted; raises :class:`InputError` when there are none.
+
+    A folder or glob leaves out reference translations (``*.en.txt``, ``*.en.sgm``, a
+    ``references`` folder, the ``references`` path): they are read with their source files.
+    """
+    from pipeline.testsets import is_reference_path  # also registers the test-set readers
+
     given = Path(os.path.expanduser(path))
     if given.is_file():
         return [given]
@@ -93,12 +107,19 @@ def find_inputs(path: str) -> list[Path]:
         found = [p for p in given.rglob("*") if p.suffix.lower() in suffixes and p.is_file()]
     else:
         found = [Path(m) for m in glob.glob(os.path.expanduser(path), recursive=True)]
-    files = sorted((f for f in found if f.is_file()), key=str)
+    root = given if given.is_dir() else None
+    files = sorted((f for f in found if f.is_file()
+                    and not is_reference_path(f, root, references)), key=str)
     if not files:
         wanted = ", ".join(f"*{s}" for s in suffixes)
         raise InputError(f"input.path {path!r} matches nothing: expected an existing file, a "
                          f"directory with {wanted} files in it, or a glob such as 'news/**/*.txt'")
     return files
+
+
+def _load_builtin_readers() -> None:
+    """Import the modules whose readers register themselves; here, not at import, to stay cheap."""
+    import pipeline.testsets  # noqa: F401  (wmt-sgml, wmt-xml, lines)
 
 
 def _default_ids(files: list[Path]) -> list[str]:
@@ -202,9 +223,12 @@ def _check_article(article: Article, options: ReadOptions) -> Article:
 @register_reader("txt", suffixes=(".txt",))
 def read_txt(path: Path, options: ReadOptions) -> list[Item]:
     """One article per file: first non-empty line is the title, blank lines split paragraphs."""
+    from pipeline.testsets import attach_txt_reference  # x.en.txt beside x.fr.txt
+
     article_id = options.default_id or path.stem
     try:
-        return [_check_article(_txt_article(path, article_id, options), options)]
+        article = attach_txt_reference(_txt_article(path, article_id, options), path, options)
+        return [_check_article(article, options)]
     except _Unreadable as exc:
         return [ReadFailure(article_id, str(path), str(exc))]
 

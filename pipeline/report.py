@@ -33,5 +33,8 @@ def print_outcome(console: Any, outcome: RunOutcome) -> None:
     done = len(outcome.results) - len(failed)
     times = ", ".join(f"{k} {v:.1f}s" for k, v in outcome.timings.items())
     console.print(f"{done} of {len(outcome.results)} articles done ({times}).")
+    for kind, (hits, misses) in outcome.memory.items():
+        console.print(f"Memory: {hits} of {hits + misses} {kind} inputs reused, "
+                      f"{misses} computed.")
     for name in ("briefs/", "results.jsonl", "pipeline.sqlite", "config.resolved.yaml"):
         console.print(f"  {outcome.out_dir / name}")

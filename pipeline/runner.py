@@ -32,6 +32,7 @@ class RunOutcome:
     results: list[ArticleResult]
     corpus_scores: list[Score] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+    memory: dict[str, tuple[int, int]] = field(default_factory=dict)  # kind -> (hits, misses)
 
     @property
     def failed(self) -> list[ArticleResult]:
@@ -71,6 +72,15 @@ def run(config: Config, *, translator: Translator | None = None,
     paths = resolve_models(config, translator is None, summariser is None)
     translator = translator or _build_translator(config, paths.get("translate"))
     summariser = summariser or build_summariser(config, paths.get("summarise"))
+    memory = None
+    if config.cache.enabled:
+        from .memory import CachedSummariser, CachedTranslator, Memory
+
+        memory = Memory(config.cache.path)
+        if hasattr(translator, "cache_key"):
+            translator = CachedTranslator(translator, memory)
+        if hasattr(summariser, "cache_key"):
+            summariser = CachedSummariser(summariser, memory)
     timings["load"] = time.perf_counter() - clock
     out_dir = config.output_dir(name)
     store = Store(out_dir)
@@ -99,7 +109,10 @@ def run(config: Config, *, translator: Translator | None = None,
     counts = {"articles": len(results), "ok": sum(r.status == "ok" for r in results)}
     counts["failed"] = counts["articles"] - counts["ok"]
     store.close_run(counts)
-    return RunOutcome(name, out_dir, results, corpus, timings)
+    usage = {k: (u.hits, u.misses) for k, u in memory.usage.items()} if memory else {}
+    if memory:
+        memory.close()
+    return RunOutcome(name, out_dir, results, corpus, timings, usage)
 
 
 def _read(config: Config, read_inputs: Callable[..., list[Article | ReadFailure]]
@@ -107,7 +120,8 @@ def _read(config: Config, read_inputs: Callable[..., list[Article | ReadFailure]
     try:
         return read_inputs(config.input.path, config.input.format,
                            max_chars=config.input.max_chars, language=config.input.language,
-                           check_language=config.input.check_language)
+                           check_language=config.input.check_language,
+                           references=config.input.references, origlang=config.input.origlang)
     except InputError as exc:
         raise ConfigError(f"input.path: {exc}") from None
 

@@ -53,7 +53,18 @@ class AbstractiveSummariser:
         s = config.summarise
         path = model_dir or resolve_model(s.model, key="summarise.model",
                                           models_dir=config.run.models_dir, revision=s.revision)
-        return cls(Seq2Seq.load(path, device=s.device, threads=config.translate.threads), s)
+        engine = Seq2Seq.load(path, device=s.device, threads=config.translate.threads,
+                              dtype=s.dtype)
+        return cls(engine, s)
+
+    def cache_key(self) -> dict[str, Any]:
+        """Everything that determines a summary, for the memory."""
+        from .models import fingerprint
+
+        s = self.settings
+        return {"model": s.model, "weights": fingerprint(self.engine.path), "backend": s.backend,
+                "precision": self.engine.precision, "limit": self.limit,
+                **{k: getattr(s, k) for k in ("num_beams", "min_length", "max_length")}}
 
     @property
     def limit(self) -> int:
@@ -118,7 +129,7 @@ class AbstractiveSummariser:
         for key in ("num_beams", "min_length"):
             if getattr(s, key) is not None:
                 kwargs[key] = getattr(s, key)
-        bound = s.max_length or self.engine.model.generation_config.max_length or 142
+        bound = s.max_length or self.engine.generation_default("max_length") or 142
         return self.engine.generate(texts, batch_size=s.batch_size,
                                     max_new_tokens=lambda _n: bound, **kwargs)
 

@@ -37,7 +37,9 @@ class TransformersTranslator:
         path = model_dir or resolve_model(settings.model, key="translate.model",
                                           models_dir=config.run.models_dir,
                                           revision=settings.revision)
-        return cls(Seq2Seq.load(path, device=settings.device, threads=settings.threads), settings)
+        engine = Seq2Seq.load(path, device=settings.device, threads=settings.threads,
+                              dtype=settings.dtype)
+        return cls(engine, settings)
 
     @property
     def max_input_tokens(self) -> int:
@@ -47,6 +49,16 @@ class TransformersTranslator:
     def count_tokens(self, text: str) -> int:
         """Number of model input tokens for ``text``."""
         return self.engine.count_tokens(text)
+
+    def cache_key(self) -> dict[str, Any]:
+        """Everything that determines an output, for the translation memory."""
+        s = self.settings
+        from .models import fingerprint
+
+        return {"model": s.model, "weights": fingerprint(self.engine.path),
+                "backend": s.backend, "precision": self.engine.precision,
+                "num_beams": s.num_beams or self.engine.generation_default("num_beams"),
+                "max_length": [s.max_length_ratio, s.max_length_offset]}
 
     def decoding(self) -> dict[str, Any]:
         """The decoding settings passed to ``generate`` (the model's defaults where unset)."""
@@ -59,6 +71,7 @@ class TransformersTranslator:
         outputs = [""] * len(texts)
         done = self.engine.generate([texts[i] for i in todo],
                                     batch_size=self.settings.batch_size,
+                                    batch_tokens=self.settings.batch_tokens,
                                     max_new_tokens=self._bound, **self.decoding())
         for i, text in zip(todo, done, strict=True):
             outputs[i] = text

@@ -21,7 +21,8 @@ def tiny_args(tiny_models: dict[str, Path], out: Path, *extra: str) -> list[str]
     return ["--config", str(ROOT / "configs" / "default.yaml"),
             "--set", f"translate.model={tiny_models['marian']}",
             "--set", f"summarise.model={tiny_models['bart']}",
-            "--set", f"output.dir={out}", *extra]
+            "--set", f"output.dir={out}",
+            "--set", f"cache.path={out.parent / 'memory.sqlite'}", *extra]
 
 
 def read_results(out: Path) -> list[dict]:
@@ -184,3 +185,17 @@ def test_run_py_entry_point(tiny_models, tmp_path):
         env={"HF_HUB_OFFLINE": "1", "PATH": "/usr/bin:/bin"})
     assert done.returncode == 0, done.stderr
     assert (out / "briefs" / "lutte-anti-aqmi.fr.md").is_file()
+
+
+def test_warm_run_reuses_the_translation_memory(tiny_models, tmp_path, capsys):
+    first, second = tmp_path / "first", tmp_path / "second"
+    assert main(tiny_args(tiny_models, first, "--set", f"input.path={EXAMPLE}")) == 0
+    cold = capsys.readouterr().out
+    assert main(tiny_args(tiny_models, second, "--set", f"input.path={EXAMPLE}")) == 0
+    warm = capsys.readouterr().out
+    segments = len(example_sentences()) + 1
+    assert f"0 of {segments} translation inputs reused" in cold
+    assert f"{segments} of {segments} translation inputs reused, 0 computed" in warm
+    assert "1 of 1 summary inputs reused" in warm
+    assert read_results(first)[0]["translation"] == read_results(second)[0]["translation"]
+    assert read_results(first)[0]["summary"] == read_results(second)[0]["summary"]

@@ -1,0 +1,142 @@
+"""A persistent translation memory: outputs already computed are never computed again.
+
+Entries are keyed by a namespace (model and revision, backend, precision and decoding settings,
+hashed) and the exact input text, in one SQLite file (``cache.path``). The same store serves
+summaries under their own namespace. The wrappers satisfy the same protocols as what they wrap,
+and call it only for the inputs the memory does not hold, so a fully warm run loads no weights.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+_SCHEMA = """CREATE TABLE IF NOT EXISTS memory (
+    namespace TEXT NOT NULL, source TEXT NOT NULL, output TEXT NOT NULL,
+    PRIMARY KEY (namespace, source)) WITHOUT ROWID"""
+
+
+@dataclass
+class Usage:
+    """How many inputs the memory answered (hits) and how many the model had to (misses)."""
+
+    hits: int = 0
+    misses: int = 0
+
+
+class Memory:
+    """The SQLite store behind the cached wrappers."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self._conn: sqlite3.Connection | None = None
+        self.usage: dict[str, Usage] = {}
+
+    def _connect(self) -> sqlite3.Connection:
+        if self._conn is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._conn = sqlite3.connect(self.path)
+            self._conn.execute("PRAGMA journal_mode=WAL")
+            self._conn.execute(_SCHEMA)
+        return self._conn
+
+    def lookup(self, namespace: str, sources: Sequence[str]) -> dict[str, str]:
+        """The stored outputs for those of ``sources`` the memory holds."""
+        conn, found = self._connect(), {}
+        unique = list(dict.fromkeys(sources))
+        for start in range(0, len(unique), 500):  # SQLite caps the number of parameters
+            part = unique[start:start + 500]
+            marks = ",".join("?" * len(part))
+            rows = conn.execute(f"SELECT source, output FROM memory WHERE namespace = ? AND "
+                                f"source IN ({marks})", [namespace, *part])
+            found.update(rows.fetchall())
+        return found
+
+    def store(self, namespace: str, pairs: dict[str, str]) -> None:
+        """Remember outputs (one transaction)."""
+        conn = self._connect()
+        with conn:
+            conn.executemany("INSERT OR REPLACE INTO memory VALUES (?, ?, ?)",
+                             [(namespace, s, o) for s, o in pairs.items()])
+
+    def close(self) -> None:
+        """Close the database (it is reopened on the next use)."""
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+
+def namespace(settings: dict[str, Any]) -> str:
+    """A short stable hash of everything that changes an output."""
+    blob = json.dumps(settings, sort_keys=True, default=str).encode("utf-8")
+    return hashlib.sha256(blob).hexdigest()[:32]
+
+
+class _Cached:
+    """Shared logic: answer from memory, send the rest (each distinct text once) to ``call``."""
+
+    kind = ""
+
+    def __init__(self, inner: Any, memory: Memory) -> None:
+        self.inner = inner
+        self.memory = memory
+        self.namespace = namespace({"kind": self.kind, **inner.cache_key()})
+        self.usage = memory.usage.setdefault(self.kind, Usage())
+
+    def __getattr__(self, name: str) -> Any:  # count_tokens, max_input_tokens, ...
+        return getattr(self.inner, name)
+
+    def _through(self, texts: Sequence[str], call: Any) -> list[str]:
+        known = self.memory.lookup(self.namespace, texts)
+        todo = [t for t in dict.fromkeys(texts) if t not in known]
+        self.usage.hits += sum(t in known for t in texts)
+        self.usage.misses += len(texts) - sum(t in known for t in texts)
+        if todo:
+            outputs = call(todo)
+            if len(outputs) != len(todo):
+                raise ValueError(f"{len(outputs)} outputs for {len(todo)} inputs")
+            fresh = dict(zip(todo, outputs, strict=True))
+            self.memory.store(self.namespace, fresh)
+            known.update(fresh)
+        return [known[t] for t in texts]
+
+
+class CachedTranslator(_Cached):
+    """A :class:`~pipeline.translate.Translator` with a translation memory in front."""
+
+    kind = "translation"
+
+    def translate(self, texts: Sequence[str]) -> list[str]:
+        """Translate, reusing every translation the memory already holds."""
+        return self._through(texts, self.inner.translate)
+
+
+class CachedSummariser(_Cached):
+    """A :class:`~pipeline.summarise.Summariser` with a memory in front.
+
+    Stores the chunk count with each summary so a warm run reports the same statistics.
+    """
+
+    kind = "summary"
+
+    def __init__(self, inner: Any, memory: Memory) -> None:
+        super().__init__(inner, memory)
+        self.chunks: list[int | None] = []
+
+    def summarise(self, texts: Sequence[str]) -> list[str]:
+        """Summarise, reusing every summary the memory already holds."""
+        stored = self._through(texts, self._fresh)
+        records = [json.loads(s) for s in stored]
+        self.chunks = [r.get("chunks") for r in records]
+        return [r["summary"] for r in records]
+
+    def _fresh(self, texts: list[str]) -> list[str]:
+        summaries = self.inner.summarise(texts)
+        chunks = getattr(self.inner, "chunks", None) or [None] * len(texts)
+        return [json.dumps({"summary": s, "chunks": c}, ensure_ascii=False)
+                for s, c in zip(summaries, chunks, strict=True)]
