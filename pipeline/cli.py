@@ -26,7 +26,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="run.py", description=DESCRIPTION,
         epilog="Other commands: 'run.py models pull --config FILE' downloads the models a "
-               "config names into models/ so later runs work offline.")
+               "config names into models/ so later runs work offline; 'run.py evaluate --run "
+               "DIR [--references PATH]' scores a stored run again; 'run.py compare DIR_A "
+               "DIR_B' compares two runs with paired bootstrap resampling.")
     _common(parser)
     return parser
 
@@ -39,6 +41,69 @@ def models_parser() -> argparse.ArgumentParser:
     parser.add_argument("action", choices=["pull"], help="what to do with the models")
     _common(parser)
     return parser
+
+
+def evaluate_parser() -> argparse.ArgumentParser:
+    """The parser for ``run.py evaluate``."""
+    parser = argparse.ArgumentParser(
+        prog="run.py evaluate", description="Score a stored run again without translating "
+        "again: new references, new metrics. Rewrites its scores, results and metrics.json.")
+    parser.add_argument("--run", required=True, metavar="DIR", help="the run's output.dir")
+    parser.add_argument("--references", metavar="PATH",
+                        help="reference translations (replaces input.references of the run)")
+    return parser
+
+
+def compare_parser() -> argparse.ArgumentParser:
+    """The parser for ``run.py compare``."""
+    parser = argparse.ArgumentParser(
+        prog="run.py compare", description="Compare two runs on the same references: corpus "
+        "scores, paired bootstrap resampling (p-values, 95%% confidence intervals) and the "
+        "articles that differ most.")
+    parser.add_argument("run_a", metavar="DIR_A", help="baseline run's output.dir")
+    parser.add_argument("run_b", metavar="DIR_B", help="the other run's output.dir")
+    parser.add_argument("--samples", type=int, default=1000, help="bootstrap resamples")
+    parser.add_argument("--top", type=int, default=10, help="articles to list")
+    return parser
+
+
+def run_evaluate(args: argparse.Namespace) -> int:
+    """``evaluate``: rescore a stored run; 0 when every article has a stored translation."""
+    from pathlib import Path
+
+    from rich.console import Console
+
+    from .evaluate import rescore
+    from .report import print_corpus
+
+    run_dir = Path(args.run)
+    if not run_dir.is_dir():
+        raise ConfigError(f"--run {run_dir}: no such directory")
+    name, results, corpus = rescore(run_dir, args.references)
+    console = Console(soft_wrap=True)
+    print_corpus(console, corpus)
+    failed = sum(r.status == "failed" for r in results)
+    console.print(f"{name}: {len(results) - failed} of {len(results)} articles scored; "
+                  f"files rewritten in {run_dir}")
+    return 1 if failed else 0
+
+
+def run_compare(args: argparse.Namespace) -> int:
+    """``compare``: two runs' scores with significance; 0 on success."""
+    from pathlib import Path
+
+    from rich.console import Console
+
+    from .evaluate import compare_runs
+    from .report import print_comparison
+
+    dirs = [Path(args.run_a), Path(args.run_b)]
+    for d in dirs:
+        if not d.is_dir():
+            raise ConfigError(f"{d}: no such run directory")
+    comparison = compare_runs(*dirs, samples=args.samples, top=args.top)
+    print_comparison(Console(soft_wrap=True), comparison)
+    return 0
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -55,6 +120,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if argv[:1] == ["models"]:
             return _guard(lambda: run_models(models_parser().parse_args(argv[1:])))
+        if argv[:1] == ["evaluate"]:
+            return _guard(lambda: run_evaluate(evaluate_parser().parse_args(argv[1:])))
+        if argv[:1] == ["compare"]:
+            return _guard(lambda: run_compare(compare_parser().parse_args(argv[1:])))
         return _guard(lambda: run_pipeline(build_parser().parse_args(argv)))
     except SystemExit as exc:  # argparse: --help (0) or a usage error (2)
         return exc.code if isinstance(exc.code, int) else 2

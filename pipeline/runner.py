@@ -15,6 +15,7 @@ from pathlib import Path
 
 from .config import Config, dump_config
 from .errors import ConfigError, InputError
+from .evaluate import add_fidelity, write_evaluation
 from .records import Article, ArticleResult, ReadFailure, Score, Segment, TranslatedSegment
 from .summarise import Summariser, build_summariser
 from .translate import Translator, one_to_one, translate_in_chunks
@@ -103,16 +104,31 @@ def run(config: Config, *, translator: Translator | None = None,
     order = {item.id: i for i, item in enumerate(inputs)}
     results.sort(key=lambda r: order.get(r.article_id, len(order)))
     corpus = corpus_level(results)
+    results = _with_fidelity(results, summariser)
     for result in results:
         store.add(result)
     store.add_corpus_scores(corpus)
     counts = {"articles": len(results), "ok": sum(r.status == "ok" for r in results)}
     counts["failed"] = counts["articles"] - counts["ok"]
     store.close_run(counts)
+    write_evaluation(out_dir, name, results, corpus)
     usage = {k: (u.hits, u.misses) for k, u in memory.usage.items()} if memory else {}
     if memory:
         memory.close()
     return RunOutcome(name, out_dir, results, corpus, timings, usage)
+
+
+def _with_fidelity(results: list[ArticleResult], summariser: Summariser) -> list[ArticleResult]:
+    """Brief fidelity where references exist; a failure costs those scores (recorded), not the
+    articles."""
+    from dataclasses import replace
+
+    try:
+        return add_fidelity(results, summariser)
+    except Exception as exc:  # noqa: BLE001 - the briefs stand without this extra score
+        why = f"brief fidelity not scored: {type(exc).__name__}: {exc}"
+        return [replace(r, stats={**r.stats, "fidelity_error": why}) if r.status == "ok" else r
+                for r in results]
 
 
 def _read(config: Config, read_inputs: Callable[..., list[Article | ReadFailure]]

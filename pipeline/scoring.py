@@ -8,9 +8,10 @@ segment-aligned). With a reference summary: ROUGE. Quality flags mark suspect se
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from itertools import groupby
 
-from .metrics import article_scores, corpus_scores, length_ratio, rouge_scores, segment_scores
+from .metrics import corpus_scores, length_ratio, rouge_scores, segment_scores
 from .quality import quality_flags
 from .records import Article, ArticleResult, Score, TranslatedSegment
 
@@ -51,38 +52,81 @@ def score_article(article: Article, pairs: Sequence[TranslatedSegment], summary:
                          flags=tuple(sorted(flagged)), stats=stats)
 
 
-def corpus_level(results: Sequence[ArticleResult]) -> list[Score]:
-    """Corpus BLEU, chrF++ and TER over every article that has a reference (none if none has).
+@dataclass
+class CorpusText:
+    """The run's output lined up with its references, for corpus scores and outside tools.
 
-    Segment-aligned references contribute one line per given segment; whole-text references
-    contribute one line per article.
+    ``hypotheses`` has one line per reference segment (one per article for whole-text
+    references); a failed article contributes empty lines so the files still line up, and
+    is counted in ``missing``.
     """
-    hyps: list[str] = []
-    refs: list[str] = []
-    for result in results:
-        article = result.article
-        if result.status != "ok" or article is None or article.reference is None:
-            continue
-        body = [p for p in result.segments if p.segment.paragraph >= 0]
-        if isinstance(article.reference, tuple):
-            hyps += _given_segments(body)
-            refs += list(article.reference)
+
+    hypotheses: list[str] = field(default_factory=list)
+    references: list[list[str]] = field(default_factory=list)  # one stream per reference set
+    missing: int = 0
+
+
+def corpus_text(results: Sequence[ArticleResult]) -> CorpusText:
+    """Collect hypotheses and reference streams from every article that has a reference."""
+    with_refs = [r for r in results if r.article is not None and r.article.reference is not None]
+    streams = min((len(reference_streams(r.article)) for r in with_refs), default=0)
+    text = CorpusText(references=[[] for _ in range(streams)])
+    for result in with_refs:
+        refs = reference_streams(result.article)[:streams]
+        count = len(refs[0])
+        if result.status == "ok":
+            hyps = _hypotheses(result)
         else:
-            hyps.append(" ".join(result.translation.split()))
-            refs.append(" ".join(article.reference.split()))
-    return corpus_scores(hyps, refs, scope="corpus") if hyps else []
+            hyps, text.missing = [""] * count, text.missing + count
+        text.hypotheses += hyps
+        for stream, ref in zip(text.references, refs, strict=True):
+            stream += ref
+    return text
 
 
-def _reference_scores(article: Article, body: list[TranslatedSegment],
-                      translation: str) -> list[Score]:
+def corpus_level(results: Sequence[ArticleResult]) -> list[Score]:
+    """Corpus BLEU, chrF++ and TER over every article that has a reference (none if none has)."""
+    text = corpus_text(results)
+    if not text.hypotheses:
+        return []
+    refs = text.references[0] if len(text.references) == 1 else text.references
+    return corpus_scores(text.hypotheses, refs, scope="corpus")
+
+
+def reference_streams(article: Article) -> list[list[str]]:
+    """The article's references as streams of segments (one stream per translator).
+
+    A whole-text reference is one stream of one segment (whitespace collapsed).
+    """
     reference = article.reference
     if reference is None:
         return []
     if isinstance(reference, str):
-        return article_scores(translation, reference)
+        return [[" ".join(reference.split())]]
+    several = article.metadata.get("references") or {}
+    if len(several) > 1:
+        return [list(r) for r in several.values()]
+    return [list(reference)]
+
+
+def _hypotheses(result: ArticleResult) -> list[str]:
+    body = [p for p in result.segments if p.segment.paragraph >= 0]
+    article = result.article
+    if article is not None and isinstance(article.reference, tuple):
+        return _given_segments(body)
+    return [" ".join(result.translation.split())]
+
+
+def _reference_scores(article: Article, body: list[TranslatedSegment],
+                      translation: str) -> list[Score]:
+    streams = reference_streams(article)
+    if not streams:
+        return []
+    refs = streams[0] if len(streams) == 1 else streams
+    if isinstance(article.reference, str):  # the whole text is one segment
+        return corpus_scores([" ".join(translation.split())], refs, scope="article")
     hyps = _given_segments(body)
-    return corpus_scores(hyps, list(reference), scope="article") + segment_scores(
-        hyps, list(reference))
+    return corpus_scores(hyps, refs, scope="article") + segment_scores(hyps, refs)
 
 
 def _given_segments(body: Sequence[TranslatedSegment]) -> list[str]:

@@ -242,6 +242,19 @@ class Store:
         _write_atomic(self.results_path, "")  # the file reflects this run from now on
         return self.run_id
 
+    def reopen_run(self, run_id: int) -> None:
+        """Continue a stored run (to score it again): its rows are replaced as articles are added.
+
+        Args:
+            run_id: The run's id in ``pipeline.sqlite``.
+        """
+        conn = sqlite3.connect(self.db_path)
+        if conn.execute("SELECT 1 FROM runs WHERE id = ?", (run_id,)).fetchone() is None:
+            conn.close()
+            raise ValueError(f"{self.db_path} has no run {run_id}")
+        self._conn, self.run_id, self._lines = conn, run_id, {}
+        _write_atomic(self.results_path, "")  # rewritten in full as the articles are re-added
+
     def _open(self) -> tuple[sqlite3.Connection, int]:
         """The live connection and run id; raises if no run is open."""
         if self._conn is None or self.run_id is None:

@@ -167,6 +167,10 @@ class ExtractiveSummariser:
 def build_summariser(config: Config, model_dir: Path | None = None) -> Summariser:
     """The summariser ``summarise.method`` names, its model loaded (from ``model_dir`` if given)."""
     method = config.summarise.method
+    if method == "abstractive" and config.summarise.backend == "ctranslate2":
+        from .ct2 import CTranslate2Summariser
+
+        return CTranslate2Summariser.from_config(config, model_dir)
     if method == "abstractive":
         return AbstractiveSummariser.from_config(config, model_dir)
     if method == "extractive":
