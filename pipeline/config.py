@@ -68,6 +68,10 @@ class SummariseConfig(_Section):
     batch_size: int = Field(4, ge=1)
 
 
+class ScoresConfig(_Section):
+    comet_model: str | None = None
+
+
 class CacheConfig(_Section):
     enabled: bool = True
     path: str = ".cache/memory.sqlite"
@@ -83,6 +87,7 @@ class Config(_Section):
     segment: SegmentConfig = SegmentConfig()
     translate: TranslateConfig = TranslateConfig()
     summarise: SummariseConfig = SummariseConfig()
+    scores: ScoresConfig = ScoresConfig()
     cache: CacheConfig = CacheConfig()
     output: OutputConfig = OutputConfig()
 

@@ -27,8 +27,37 @@ def reference_file(out_dir: Path, stream: int) -> Path:
     return out_dir / ("references.en.txt" if stream == 0 else f"references.{stream + 1}.en.txt")
 
 
+def comet_score(results: Sequence[ArticleResult], model: str) -> Score:
+    """Corpus COMET (x 100) with a local checkpoint; needs the optional ``unbabel-comet``.
+
+    Raises:
+        ModelError: COMET is not installed or the checkpoint is not there (the message says
+            how to get either).
+    """
+    from importlib.metadata import version
+
+    from .errors import ModelError
+
+    try:
+        from comet import load_from_checkpoint
+    except ImportError:
+        raise ModelError("scores.comet_model is set but unbabel-comet is not installed: "
+                         "pip install unbabel-comet (or set scores.comet_model: null)") from None
+    path = Path(model)
+    checkpoint = path if path.is_file() else path / "checkpoints" / "model.ckpt"
+    if not checkpoint.is_file():
+        raise ModelError(f"scores.comet_model: no COMET checkpoint at {checkpoint}; download "
+                         "one (e.g. Unbabel/wmt22-comet-da) on a connected machine and copy it")
+    text = corpus_text(results)
+    data = [{"src": s, "mt": h, "ref": r}
+            for s, h, r in zip(text.sources, text.hypotheses, text.references[0], strict=True)]
+    output = load_from_checkpoint(str(checkpoint)).predict(data, batch_size=16, progress_bar=False)
+    signature = f"comet|model:{path.name}|nrefs:1|version:{version('unbabel-comet')}"
+    return Score("COMET", 100.0 * float(output.system_score), "corpus", signature)
+
+
 def write_evaluation(out_dir: Path, run_name: str, results: Sequence[ArticleResult],
-                     corpus: Sequence[Score]) -> Path | None:
+                     corpus: Sequence[Score], notes: Sequence[str] = ()) -> Path | None:
     """Write hypotheses, references and metrics.json when any article has a reference."""
     text = corpus_text(results)
     if not text.hypotheses:
@@ -51,6 +80,7 @@ def write_evaluation(out_dir: Path, run_name: str, results: Sequence[ArticleResu
         "scores": [{"metric": s.metric, "value": round(s.value, 4), "signature": s.signature}
                    for s in corpus],
         "fidelity": _mean_fidelity(results),
+        "notes": list(notes),
         "files": {"hypotheses": HYPOTHESES,
                   "references": [reference_file(out_dir, n).name
                                  for n in range(len(text.references))]},

@@ -28,6 +28,8 @@ def print_outcome(console: Any, outcome: RunOutcome) -> None:
             table.add_row(result.source, result.error or "")
         console.print(table)
     print_corpus(console, outcome.corpus_scores)
+    for note in outcome.notes:
+        console.print(f"[yellow]{note}[/yellow]")
     done = len(outcome.results) - len(failed)
     times = ", ".join(f"{k} {v:.1f}s" for k, v in outcome.timings.items())
     console.print(f"{done} of {len(outcome.results)} articles done ({times}).")

@@ -34,6 +34,7 @@ class RunOutcome:
     corpus_scores: list[Score] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     memory: dict[str, tuple[int, int]] = field(default_factory=dict)  # kind -> (hits, misses)
+    notes: list[str] = field(default_factory=list)  # what was not scored, and why
 
     @property
     def failed(self) -> list[ArticleResult]:
@@ -104,6 +105,7 @@ def run(config: Config, *, translator: Translator | None = None,
     order = {item.id: i for i, item in enumerate(inputs)}
     results.sort(key=lambda r: order.get(r.article_id, len(order)))
     corpus = corpus_level(results)
+    notes = _comet(config, results, corpus)
     results = _with_fidelity(results, summariser)
     for result in results:
         store.add(result)
@@ -111,11 +113,25 @@ def run(config: Config, *, translator: Translator | None = None,
     counts = {"articles": len(results), "ok": sum(r.status == "ok" for r in results)}
     counts["failed"] = counts["articles"] - counts["ok"]
     store.close_run(counts)
-    write_evaluation(out_dir, name, results, corpus)
+    write_evaluation(out_dir, name, results, corpus, notes)
     usage = {k: (u.hits, u.misses) for k, u in memory.usage.items()} if memory else {}
     if memory:
         memory.close()
-    return RunOutcome(name, out_dir, results, corpus, timings, usage)
+    return RunOutcome(name, out_dir, results, corpus, timings, usage, notes)
+
+
+def _comet(config: Config, results: list[ArticleResult], corpus: list[Score]) -> list[str]:
+    """Add corpus COMET when a checkpoint is configured; say why not when it cannot be."""
+    from .errors import ModelError
+    from .evaluate import comet_score
+
+    if not (config.scores.comet_model and corpus):
+        return []
+    try:
+        corpus.append(comet_score(results, config.scores.comet_model))
+    except ModelError as exc:
+        return [f"COMET not scored: {exc}"]
+    return []
 
 
 def _with_fidelity(results: list[ArticleResult], summariser: Summariser) -> list[ArticleResult]:

@@ -63,6 +63,7 @@ class CorpusText:
 
     hypotheses: list[str] = field(default_factory=list)
     references: list[list[str]] = field(default_factory=list)  # one stream per reference set
+    sources: list[str] = field(default_factory=list)
     missing: int = 0
 
 
@@ -79,6 +80,7 @@ def corpus_text(results: Sequence[ArticleResult]) -> CorpusText:
         else:
             hyps, text.missing = [""] * count, text.missing + count
         text.hypotheses += hyps
+        text.sources += _sources(result.article, count)
         for stream, ref in zip(text.references, refs, strict=True):
             stream += ref
     return text
@@ -117,6 +119,12 @@ def _hypotheses(result: ArticleResult) -> list[str]:
     return [" ".join(result.translation.split())]
 
 
+def _sources(article: Article, count: int) -> list[str]:
+    if isinstance(article.reference, tuple):
+        return [" ".join(p.split()) for p in article.paragraphs][:count]
+    return [" ".join(" ".join(article.paragraphs).split())]
+
+
 def _reference_scores(article: Article, body: list[TranslatedSegment],
                       translation: str) -> list[Score]:
     streams = reference_streams(article)
@@ -129,13 +137,18 @@ def _reference_scores(article: Article, body: list[TranslatedSegment],
     return corpus_scores(hyps, refs, scope="article") + segment_scores(hyps, refs)
 
 
-def _given_segments(body: Sequence[TranslatedSegment]) -> list[str]:
-    """One translation per source sentence: the pieces of a broken sentence rejoined."""
+def _given_segments(body: Sequence[TranslatedSegment], side: str = "translation") -> list[str]:
+    """One text per source sentence: the pieces of a broken sentence rejoined.
+
+    ``side`` is ``translation`` (the English) or ``source`` (the French).
+    """
     def key(p: TranslatedSegment) -> tuple[int, int]:
         return p.segment.paragraph, p.segment.sentence
 
-    return [" ".join(p.translation for p in group if p.translation)
-            for _, group in groupby(body, key=key)]
+    def text(p: TranslatedSegment) -> str:
+        return p.translation if side == "translation" else p.segment.source
+
+    return [" ".join(text(p) for p in group if text(p)) for _, group in groupby(body, key=key)]
 
 
 def _flags(pairs: Sequence[TranslatedSegment]) -> dict[str, list[int]]:

@@ -132,3 +132,15 @@ def test_mismatched_reference_is_a_recorded_failure(tiny_models, testset, tmp_pa
     lines = [json.loads(x) for x in (out / "results.jsonl").read_text("utf-8").splitlines()]
     failed = [x for x in lines if x["status"] == "failed"]
     assert len(failed) == 1 and str(broken) in failed[0]["error"]
+
+
+def test_comet_without_the_package_is_a_clear_note(tiny_models, testset, tmp_path, capsys):
+    pytest.importorskip("sacrebleu")
+    if __import__("importlib").util.find_spec("comet") is not None:
+        pytest.skip("unbabel-comet is installed here")
+    out = tmp_path / "run"
+    assert run_testset(tiny_models, testset, out, "--set",
+                       f"scores.comet_model={tmp_path / 'wmt22-comet-da'}") == 0
+    notes = json.loads((out / "metrics.json").read_text("utf-8"))["notes"]
+    assert len(notes) == 1 and "pip install unbabel-comet" in notes[0]
+    assert "pip install unbabel-comet" in capsys.readouterr().out
