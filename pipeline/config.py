@@ -7,7 +7,7 @@ overrides any key (the value is parsed as YAML).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -37,14 +37,27 @@ class SegmentConfig(_Section):
     max_tokens: int = Field(256, ge=8, le=512)
 
 
-class TranslateConfig(_Section):
-    model: str = "Helsinki-NLP/opus-mt-fr-en"
+# Field types shared by the two model sections.
+Backend = Literal["transformers", "ctranslate2"]
+Device = Annotated[str, Field(pattern=r"^(auto|cpu|cuda(:\d+)?|mps)$")]
+Dtype = Literal["auto", "float32", "bfloat16", "float16"]
+Beams = Annotated[int | None, Field(ge=1, le=32)]  # None: the model's generation config
+
+
+class _ModelSection(_Section):
+    """What the translator and the summariser both take: a model and how to run it."""
+
+    model: str
     revision: str | None = None
-    backend: Literal["transformers", "ctranslate2"] = "transformers"
-    device: str = Field("auto", pattern=r"^(auto|cpu|cuda(:\d+)?|mps)$")
-    dtype: Literal["auto", "float32", "bfloat16", "float16"] = "auto"
+    backend: Backend = "transformers"
+    device: Device = "auto"
+    dtype: Dtype = "auto"
     compute_type: str = "auto"
-    num_beams: int | None = Field(None, ge=1, le=32)
+    num_beams: Beams = None
+
+
+class TranslateConfig(_ModelSection):
+    model: str = "Helsinki-NLP/opus-mt-fr-en"
     batch_size: int = Field(16, ge=1)
     batch_tokens: int = Field(4096, ge=16)
     max_length_ratio: float = Field(2.0, gt=0)
@@ -52,15 +65,9 @@ class TranslateConfig(_Section):
     threads: int | None = Field(None, ge=1)
 
 
-class SummariseConfig(_Section):
+class SummariseConfig(_ModelSection):
     method: Literal["abstractive", "extractive", "none"] = "abstractive"
     model: str = "sshleifer/distilbart-cnn-12-6"
-    revision: str | None = None
-    backend: Literal["transformers", "ctranslate2"] = "transformers"
-    device: str = Field("auto", pattern=r"^(auto|cpu|cuda(:\d+)?|mps)$")
-    dtype: Literal["auto", "float32", "bfloat16", "float16"] = "auto"
-    compute_type: str = "auto"
-    num_beams: int | None = Field(None, ge=1, le=32)
     min_length: int | None = Field(None, ge=0)
     max_length: int | None = Field(None, ge=1)
     max_input_tokens: int | None = Field(None, ge=16)

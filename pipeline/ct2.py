@@ -348,32 +348,32 @@ def _load_hf_side(model_dir: Path) -> tuple[Any, Any, int]:
     return tokenizer, generation, int(limit)
 
 
+def _engine(config: Config, section: str, model_dir: Path | None) -> CTranslate2Engine:
+    """Resolve the model a config section names, convert it once, and load it."""
+    s = getattr(config, section)
+    path = model_dir or resolve_model(s.model, key=f"{section}.model",
+                                      models_dir=config.run.models_dir, revision=s.revision)
+    return CTranslate2Engine.from_model(
+        path, models_dir=config.run.models_dir, model_id=s.model, revision=s.revision,
+        device=s.device, compute_type=s.compute_type, threads=config.translate.threads,
+        section=section)
+
+
 class CTranslate2Translator(TransformersTranslator):
     """``translate.backend: ctranslate2``: the same translator on a CTranslate2 engine."""
 
     @classmethod
     def from_config(cls, config: Config, model_dir: Path | None = None) -> CTranslate2Translator:
         """Resolve ``translate.model``, convert it once, and load it with ``compute_type``."""
-        s = config.translate
-        path = model_dir or resolve_model(s.model, key="translate.model",
-                                          models_dir=config.run.models_dir, revision=s.revision)
-        engine = CTranslate2Engine.from_model(
-            path, models_dir=config.run.models_dir, model_id=s.model, revision=s.revision,
-            device=s.device, compute_type=s.compute_type, threads=s.threads)
-        return cls(engine, s)  # type: ignore[arg-type]  # an engine with Seq2Seq's interface
+        engine = _engine(config, "translate", model_dir)
+        return cls(engine, config.translate)  # type: ignore[arg-type]  # Seq2Seq's interface
 
 
 class CTranslate2Summariser(AbstractiveSummariser):
-    """The abstractive summariser on a CTranslate2 engine (compute type chosen automatically)."""
+    """``summarise.backend: ctranslate2``: the abstractive summariser on a CTranslate2 engine."""
 
     @classmethod
     def from_config(cls, config: Config, model_dir: Path | None = None) -> CTranslate2Summariser:
-        """Resolve ``summarise.model``, convert it once, and load it."""
-        s = config.summarise
-        path = model_dir or resolve_model(s.model, key="summarise.model",
-                                          models_dir=config.run.models_dir, revision=s.revision)
-        engine = CTranslate2Engine.from_model(
-            path, models_dir=config.run.models_dir, model_id=s.model, revision=s.revision,
-            device=s.device, compute_type=s.compute_type, threads=config.translate.threads,
-            section="summarise")
-        return cls(engine, s)  # type: ignore[arg-type]  # an engine with Seq2Seq's interface
+        """Resolve ``summarise.model``, convert it once, and load it with ``compute_type``."""
+        engine = _engine(config, "summarise", model_dir)
+        return cls(engine, config.summarise)  # type: ignore[arg-type]  # Seq2Seq's interface
