@@ -16,7 +16,9 @@ from pathlib import Path
 from .config import Config, dump_config
 from .errors import ConfigError, InputError
 from .evaluate import add_fidelity, write_evaluation
+from .memory import Memory
 from .records import Article, ArticleResult, ReadFailure, Score, Segment, TranslatedSegment
+from .store import Store
 from .summarise import Summariser, build_summariser
 from .translate import Translator, one_to_one, translate_in_chunks
 
@@ -64,7 +66,6 @@ def run(config: Config, *, translator: Translator | None = None,
         ModelError: a model is missing (raised before any article is processed).
     """
     from .readers import read_inputs
-    from .store import Store
 
     started = datetime.now(timezone.utc)
     name = config.run.name or started.strftime("%Y%m%d-%H%M%S")
@@ -74,15 +75,7 @@ def run(config: Config, *, translator: Translator | None = None,
     paths = resolve_models(config, translator is None, summariser is None)
     translator = translator or _build_translator(config, paths.get("translate"))
     summariser = summariser or build_summariser(config, paths.get("summarise"))
-    memory = None
-    if config.cache.enabled:
-        from .memory import CachedSummariser, CachedTranslator, Memory
-
-        memory = Memory(config.cache.path)
-        if hasattr(translator, "cache_key"):
-            translator = CachedTranslator(translator, memory)
-        if hasattr(summariser, "cache_key"):
-            summariser = CachedSummariser(summariser, memory)
+    memory, translator, summariser = _with_memory(config, translator, summariser)
     timings["load"] = time.perf_counter() - clock
     out_dir = config.output_dir(name)
     store = Store(out_dir)
@@ -107,17 +100,35 @@ def run(config: Config, *, translator: Translator | None = None,
     corpus = corpus_level(results)
     notes = _comet(config, results, corpus)
     results = _with_fidelity(results, summariser)
-    for result in results:
-        store.add(result)
-    store.add_corpus_scores(corpus)
-    counts = {"articles": len(results), "ok": sum(r.status == "ok" for r in results)}
-    counts["failed"] = counts["articles"] - counts["ok"]
-    store.close_run(counts)
+    _store_all(store, results, corpus)
     write_evaluation(out_dir, name, results, corpus, notes)
     usage = {k: (u.hits, u.misses) for k, u in memory.usage.items()} if memory else {}
     if memory:
         memory.close()
     return RunOutcome(name, out_dir, results, corpus, timings, usage, notes)
+
+
+def _with_memory(config: Config, translator: Translator, summariser: Summariser
+                 ) -> tuple[Memory | None, Translator, Summariser]:
+    """Put the translation memory in front of the models (those that can name their settings)."""
+    if not config.cache.enabled:
+        return None, translator, summariser
+    from .memory import CachedSummariser, CachedTranslator
+
+    memory = Memory(config.cache.path)
+    if hasattr(translator, "cache_key"):
+        translator = CachedTranslator(translator, memory)
+    if hasattr(summariser, "cache_key"):
+        summariser = CachedSummariser(summariser, memory)
+    return memory, translator, summariser
+
+
+def _store_all(store: Store, results: list[ArticleResult], corpus: list[Score]) -> None:
+    for result in results:
+        store.add(result)
+    store.add_corpus_scores(corpus)
+    ok = sum(r.status == "ok" for r in results)
+    store.close_run({"articles": len(results), "ok": ok, "failed": len(results) - ok})
 
 
 def _comet(config: Config, results: list[ArticleResult], corpus: list[Score]) -> list[str]:
@@ -184,7 +195,10 @@ def _segment(article: Article, translator: Translator, config: Config) -> _Work:
     count = getattr(translator, "count_tokens", None) or (lambda text: len(text.split()))
     limit = getattr(translator, "max_input_tokens", 512)
     budget = min(config.segment.max_tokens, limit - 2)
-    segments, splits = segment_article(article, count, budget)
+    try:
+        segments, splits = segment_article(article, count, budget)
+    except Exception as exc:  # noqa: BLE001 - recorded as this article's failure
+        return _Work(article, [], 0, error=f"segment failed: {type(exc).__name__}: {exc}")
     return _Work(article, segments, splits)
 
 

@@ -131,3 +131,17 @@ def test_translator_losing_outputs_fails_the_articles_not_silently(tmp_path):
     outcome = run(config_for(tmp_path), translator=Lossy(), summariser=FirstWords())
     assert all(r.status == "failed" for r in outcome.results)
     assert all("outputs for" in r.error for r in outcome.results)
+
+
+class BadCounter(UpperTranslator):
+    def count_tokens(self, text: str) -> int:
+        if "Dupont" in text:
+            raise ValueError("tokenizer choked")
+        return len(text.split())
+
+
+def test_segmenting_failure_isolated_to_its_article(tmp_path):
+    outcome = run(config_for(tmp_path), translator=BadCounter(), summariser=FirstWords())
+    assert {r.article_id: r.status for r in outcome.results} == {
+        "a": "ok", "b": "ok", "c": "failed"}
+    assert "segment failed" in outcome.failed[0].error
