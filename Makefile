@@ -25,6 +25,7 @@ test: setup
 
 bench: setup
 	$(BIN)/python bench/segment_f1.py
+	$(BIN)/python bench/speed.py --quick
 
 clean:
 	rm -rf $(VENV) outputs .pytest_cache
