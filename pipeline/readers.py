@@ -173,8 +173,9 @@ def _read_text(path: Path) -> str:
 
 def _split_paragraphs(text: str) -> tuple[str, ...]:
     """Blank lines separate paragraphs; lines within one are joined with a space."""
-    blocks = [b for b in re.split(r"\n\s*\n", text) if b.strip()]
-    return tuple(" ".join(line.strip() for line in b.split("\n") if line.strip()) for b in blocks)
+    from .segment import split_paragraphs
+
+    return tuple(split_paragraphs(text))
 
 
 # Frequent function words. Words shared with French ("a", "en", "de", "la", "que", "son", "des",
