@@ -284,9 +284,11 @@ def segment_article(
     """
     given = isinstance(article.reference, tuple)
     units = [(-1, 0, article.title.strip())] if article.title.strip() else []
-    for number, paragraph in enumerate(article.paragraphs):
-        sentences = [paragraph.strip()] if given else split_sentences(paragraph)
-        units.extend((number, k, sentence) for k, sentence in enumerate(sentences))
+    if given:
+        units += _given_units(article)
+    else:
+        for number, paragraph in enumerate(article.paragraphs):
+            units.extend((number, k, s) for k, s in enumerate(split_sentences(paragraph)))
     segments: list[Segment] = []
     broken = 0  # sentences (or the title, or given segments) broken into pieces
     for paragraph, sentence, text in units:
@@ -297,3 +299,16 @@ def segment_article(
                 Segment(article.id, paragraph, sentence, piece, piece=k, index=len(segments))
             )
     return segments, broken
+
+
+def _given_units(article: Article) -> list[tuple[int, int, str]]:
+    """Given segments as (paragraph, sentence, text): grouped by the test set's ``<p>`` blocks
+    when the reader recorded them, so the brief keeps the paragraphs; else one per paragraph."""
+    blocks = article.metadata.get("paragraph_of_segment")
+    if not blocks or len(blocks) != len(article.paragraphs):
+        return [(n, 0, p.strip()) for n, p in enumerate(article.paragraphs)]
+    units, seen = [], {}
+    for block, text in zip(blocks, article.paragraphs, strict=True):
+        seen[block] = seen.get(block, -1) + 1
+        units.append((block, seen[block], text.strip()))
+    return units

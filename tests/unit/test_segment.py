@@ -343,3 +343,14 @@ def test_segment_article_loses_no_text_on_the_example() -> None:
     for number, paragraph in enumerate(article.paragraphs):
         text = " ".join(s.source for s in segments if s.paragraph == number)
         assert no_space(text) == no_space(paragraph)
+
+
+def test_given_segments_keep_the_test_set_paragraphs():
+    article = Article(id="doc", title="", paragraphs=("Titre", "Une phrase.", "Deux phrases.",
+                                                      "Autre bloc."),
+                      source="x.sgm", reference=("T", "A.", "B.", "C."),
+                      metadata={"paragraph_of_segment": [0, 1, 1, 2]})
+    segments, broken = segment_article(article, lambda t: len(t.split()), 50)
+    assert broken == 0
+    assert [(s.paragraph, s.sentence, s.source) for s in segments] == [
+        (0, 0, "Titre"), (1, 0, "Une phrase."), (1, 1, "Deux phrases."), (2, 0, "Autre bloc.")]

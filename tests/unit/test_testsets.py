@@ -85,7 +85,8 @@ def test_newstest2013_documents_and_segments(
                for a in read)
     assert all(a.title == "" and a.metadata["testset"] == "newstest2013" for a in read)
     assert origlang is None or {a.metadata["origlang"] for a in read} == {origlang}
-    given = {(a.id, s.paragraph) for a in read for s in segment_article(a, len, 512)[0]}
+    given = {(a.id, s.paragraph, s.sentence) for a in read
+             for s in segment_article(a, len, 512)[0]}
     assert len(given) == segments  # long ones may be broken into pieces, never merged
 
 
