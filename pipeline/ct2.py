@@ -12,6 +12,7 @@ greedy search and float32 compute both backends give the same tokens.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -197,6 +198,8 @@ class CTranslate2Engine:
         self.vocabulary: frozenset[str] = frozenset()  # what the model can generate
         self._load = load
         self._translator: Any = None
+        # Segmenting counts every sentence and generate() counts it again: tokenize once.
+        self.count_tokens = functools.lru_cache(maxsize=1 << 16)(self.count_tokens)
 
     @classmethod
     def from_model(cls, model_dir: Path, *, models_dir: str | Path, model_id: str,

@@ -8,6 +8,7 @@ entirely from the translation memory never loads them.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -83,6 +84,8 @@ class Seq2Seq:
         self.device = device
         self.dtype_name = dtype
         self._model: Any = None
+        # Segmenting counts every sentence and generate() counts it again: tokenize once.
+        self.count_tokens = functools.lru_cache(maxsize=1 << 16)(self.count_tokens)
 
     @classmethod
     def load(cls, path: Path, *, device: str = "auto", threads: int | None = None,

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import groupby
 
-from .metrics import corpus_scores, length_ratio, rouge_scores, segment_scores
+from .metrics import article_scores, corpus_scores, length_ratio, rouge_scores, segment_scores
 from .quality import quality_flags
 from .records import Article, ArticleResult, Score, TranslatedSegment
 
@@ -132,7 +132,7 @@ def _reference_scores(article: Article, body: list[TranslatedSegment],
         return []
     refs = streams[0] if len(streams) == 1 else streams
     if isinstance(article.reference, str):  # the whole text is one segment
-        return corpus_scores([" ".join(translation.split())], refs, scope="article")
+        return article_scores(translation, article.reference)
     hyps = _given_segments(body)
     return corpus_scores(hyps, refs, scope="article") + segment_scores(hyps, refs)
 
