@@ -92,13 +92,19 @@ def _time_hf_generate(model: Any, timer: Timer) -> None:
 
 
 class _TimedCT2:
-    """Stands in for a ``ctranslate2.Translator`` and times its batch calls."""
+    """Stands in for a ``ctranslate2.Translator`` and times its batch calls.
+
+    With ``asynchronous=True`` the call only submits the batch; the time spent waiting in each
+    result's ``result()`` is the model's time then (the caller has nothing else to do).
+    """
 
     def __init__(self, inner: Any, timer: Timer) -> None:
         self._inner, self._timer = inner, timer
 
     def translate_batch(self, *args: Any, **kwargs: Any) -> Any:
         results = self._timer.time(lambda: self._inner.translate_batch(*args, **kwargs))
+        if kwargs.get("asynchronous"):
+            return [_TimedAsync(r, self._timer) for r in results]
         self._timer.tokens += sum(len(r.hypotheses[0]) for r in results if r.hypotheses)
         return results
 
@@ -111,6 +117,21 @@ class _TimedCT2:
                 return
             self._timer.tokens += len(result.hypotheses[0]) if result.hypotheses else 0
             yield result
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+
+class _TimedAsync:
+    """An asynchronous CTranslate2 result whose ``result()`` wait is timed."""
+
+    def __init__(self, inner: Any, timer: Timer) -> None:
+        self._inner, self._timer = inner, timer
+
+    def result(self) -> Any:
+        result = self._timer.time(self._inner.result)
+        self._timer.tokens += len(result.hypotheses[0]) if result.hypotheses else 0
+        return result
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._inner, name)

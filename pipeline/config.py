@@ -42,6 +42,7 @@ Backend = Literal["transformers", "ctranslate2"]
 Device = Annotated[str, Field(pattern=r"^(auto|cpu|cuda(:\d+)?|mps)$")]
 Dtype = Literal["auto", "float32", "bfloat16", "float16"]
 Beams = Annotated[int | None, Field(ge=1, le=32)]  # None: the model's generation config
+Count = Annotated[int, Field(ge=1)] | Literal["auto"]  # "auto": chosen for backend and device
 
 
 class _ModelSection(_Section):
@@ -58,11 +59,12 @@ class _ModelSection(_Section):
 
 class TranslateConfig(_ModelSection):
     model: str = "Helsinki-NLP/opus-mt-fr-en"
-    batch_size: int = Field(16, ge=1)
+    batch_size: Count = "auto"
     batch_tokens: int = Field(4096, ge=16)
     max_length_ratio: float = Field(2.0, gt=0)
     max_length_offset: int = Field(10, ge=0)
     threads: int | None = Field(None, ge=1)
+    parallel_batches: Count = "auto"
 
 
 class SummariseConfig(_ModelSection):

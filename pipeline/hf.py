@@ -54,23 +54,54 @@ def _native_cpu_bf16() -> bool:
 
 
 def token_batches(lengths: Sequence[int], order: Sequence[int], *, max_tokens: int,
-                  max_items: int) -> Iterator[list[int]]:
+                  max_items: int, keys: Sequence[int] | None = None) -> Iterator[list[int]]:
     """Group ``order`` (indices, longest first) into batches whose padded size fits a budget.
 
     A batch's padded size is its item count times its longest length; a single item longer
-    than the budget still forms a batch of its own.
+    than the budget still forms a batch of its own. With ``keys``, items whose keys differ
+    never share a batch.
     """
     batch: list[int] = []
     longest = 0
     for i in order:
         wider = max(longest, lengths[i])
-        if batch and (wider * (len(batch) + 1) > max_tokens or len(batch) >= max_items):
+        if batch and (wider * (len(batch) + 1) > max_tokens or len(batch) >= max_items
+                      or (keys is not None and keys[i] != keys[batch[0]])):
             yield batch
             batch, wider = [], lengths[i]
         batch.append(i)
         longest = wider
     if batch:
         yield batch
+
+
+@functools.cache
+def _row_bounds_class() -> type:
+    """The logits processor class (built on first use: it needs transformers)."""
+    import torch
+    from transformers import LogitsProcessor
+
+    class RowBounds(LogitsProcessor):
+        """Ends every sentence of a batch at its own output bound.
+
+        ``generate`` bounds a batch by one ``max_length``; this forces the end token on each
+        row once it has as many new tokens as its own bound allows (as ``generate``'s forced
+        end token does at ``max_length``), so a sentence's output does not depend on which
+        other sentences share its batch. ``bounds`` holds one value per row (beams included).
+        """
+
+        def __init__(self, bounds: Any, eos: int) -> None:
+            self.bounds, self.eos = bounds, eos
+
+        def __call__(self, input_ids: Any, scores: Any) -> Any:
+            due = self.bounds.to(scores.device) <= input_ids.shape[-1]
+            if not bool(due.any()):
+                return scores
+            forced = torch.full_like(scores, float("-inf"))
+            forced[:, self.eos] = 0
+            return torch.where(due[:, None], forced, scores)
+
+    return RowBounds
 
 
 class Seq2Seq:
@@ -123,6 +154,11 @@ class Seq2Seq:
         return self._model
 
     @property
+    def default_batch_size(self) -> int:
+        """``batch_size: auto``: 16 sentences on CPU (faster here than 4, 8 or 32), 32 on CUDA."""
+        return 32 if self.device.startswith("cuda") else 16
+
+    @property
     def precision(self) -> str:
         """The numeric precision outputs are computed in (part of the memory's key)."""
         return self.dtype_name
@@ -156,25 +192,37 @@ class Seq2Seq:
                  **kwargs: Any) -> list[str]:
         """Generate for each text, longest first in token-budgeted batches; input order kept.
 
-        ``max_new_tokens`` maps a batch's longest input length (in tokens) to its output bound,
-        so that a looping model cannot run away on a short input. Sorting by length keeps the
-        padding in each batch small.
+        ``max_new_tokens`` maps an input length (in tokens) to that input's output bound, so
+        that a looping model cannot run away on a short input; each sentence stops at its own
+        bound whatever else is in its batch. Sorting by length keeps the padding (and the
+        steps spent on rows already finished) small.
         """
         import torch
+        from transformers import LogitsProcessorList
 
         lengths = [self.count_tokens(t) for t in texts]
         order = sorted(range(len(texts)), key=lambda i: -lengths[i])
         outputs: list[str] = [""] * len(texts)
+        beams = kwargs.get("num_beams") or self.generation_default("num_beams") or 1
+        eos = self.generation_default("forced_eos_token_id")
+        if eos is None:
+            eos = self.generation_default("eos_token_id")
+        eos = eos[0] if isinstance(eos, list) else eos
         for batch in token_batches(lengths, order, max_tokens=batch_tokens, max_items=batch_size):
             encoded = self.tokenizer([texts[i] for i in batch], return_tensors="pt",
                                      padding=True, truncation=False).to(self.device)
-            bound = max_new_tokens(max(lengths[i] for i in batch))
+            bounds = [max_new_tokens(lengths[i]) for i in batch]
+            extra = {}
+            if eos is not None and len(set(bounds)) > 1:
+                per_row = torch.tensor(bounds).repeat_interleave(beams)
+                extra["logits_processor"] = LogitsProcessorList(
+                    [_row_bounds_class()(per_row, eos)])
             with torch.inference_mode():
                 # max_length (decoder start token included) rather than max_new_tokens, so that it
                 # replaces the generation config's max_length instead of clashing with it.
-                generated = self.model.generate(**encoded, max_length=bound + 1, **kwargs)
+                generated = self.model.generate(**encoded, max_length=max(bounds) + 1,
+                                                **extra, **kwargs)
             decoded = self.tokenizer.batch_decode(generated, skip_special_tokens=True)
             for i, text in zip(batch, decoded, strict=True):
                 outputs[i] = text.strip()
         return outputs
-

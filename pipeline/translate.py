@@ -69,13 +69,18 @@ class TransformersTranslator:
         """Translate each text; empty texts give empty translations without a model call."""
         todo = [i for i, text in enumerate(texts) if text.strip()]
         outputs = [""] * len(texts)
-        done = self.engine.generate([texts[i] for i in todo],
-                                    batch_size=self.settings.batch_size,
+        done = self.engine.generate([texts[i] for i in todo], batch_size=self.batch_size,
                                     batch_tokens=self.settings.batch_tokens,
                                     max_new_tokens=self._bound, **self.decoding())
         for i, text in zip(todo, done, strict=True):
             outputs[i] = text
         return outputs
+
+    @property
+    def batch_size(self) -> int:
+        """``translate.batch_size``, or the engine's choice for ``auto``."""
+        size = self.settings.batch_size
+        return self.engine.default_batch_size if size == "auto" else size
 
     def _bound(self, input_tokens: int) -> int:
         s = self.settings
