@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 import time
@@ -50,37 +51,62 @@ def cache_overrides(directory: Path) -> list[str]:
     return switch + [f"cache.{k}={directory / names[k]}" for k in wanted]
 
 
-def timed(command: list[str], env: dict[str, str]) -> dict[str, Any]:
-    """Run ``command`` in the project root; its wall time, exit code and the end of its stderr."""
+def timed(command: list[str], env: dict[str, str], out_dir: Path) -> dict[str, Any]:
+    """Run ``command`` in the project root: wall time, peak RSS, exit code, end of stderr, and
+    the run's own timings as stored in ``out_dir/pipeline.sqlite`` (seconds in model calls)."""
+    log = out_dir.parent / "stderr.txt"
+    log.parent.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
-    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
+    with log.open("w") as err:
+        child = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                                 stderr=err)
+        _, status, usage = os.wait4(child.pid, 0)
     wall = time.perf_counter() - start
-    return {"wall_s": wall, "rc": done.returncode, "stderr_tail": done.stderr[-600:]}
+    seconds = _stored_seconds(out_dir / "pipeline.sqlite")
+    model = seconds.get("model calls")
+    return {"wall_s": wall, "rc": os.waitstatus_to_exitcode(status),
+            "peak_rss_mb": usage.ru_maxrss / 1024, "run_seconds": seconds,
+            "outside_model_s": None if model is None else wall - model,
+            "outside_share": None if model is None else (wall - model) / wall,
+            "stderr_tail": log.read_text(errors="replace")[-600:]}
 
 
-def cold_and_warm(model: Path, documents: int, *, beams: int, threads: int,
-                  work: Path) -> dict[str, Any]:
+def _stored_seconds(db: Path) -> dict[str, float]:
+    """The timings the last run stored in its ``runs`` row (empty if there are none)."""
+    if not db.is_file():
+        return {}
+    with sqlite3.connect(db) as conn:
+        row = conn.execute("SELECT counts_json FROM runs ORDER BY id DESC LIMIT 1").fetchone()
+    return json.loads(row[0]).get("seconds", {}) if row and row[0] else {}
+
+
+def cold_and_warm(model: Path, summariser: Path, documents: int, *, beams: int, threads: int,
+                  backend: str, work: Path) -> dict[str, Any]:
     """Run the pipeline twice on the same input; return both timings and the cold/warm ratio.
 
     Args:
         model: The translation model directory.
+        summariser: The summarisation model directory.
         documents: How many newstest2013 documents to feed it.
         beams: ``translate.num_beams``.
         threads: ``translate.threads`` and OMP_NUM_THREADS.
+        backend: ``translate.backend`` and ``summarise.backend``.
         work: A scratch directory (emptied first) for the input, outputs and any cache.
     """
     shutil.rmtree(work, ignore_errors=True)
     sizes = write_documents(work / "input.jsonl", documents)
     cache = cache_overrides(work / "cache")
-    sets = [f"translate.model={model}", "summarise.method=extractive",
+    sets = [f"translate.model={model}", f"summarise.model={summariser}",
+            f"translate.backend={backend}", f"summarise.backend={backend}",
+            f"run.models_dir={ROOT / 'bench' / '.models'}",  # conversions are made once there
             f"input.path={work / 'input.jsonl'}", f"output.dir={work / 'out'}",
             f"translate.num_beams={beams}", f"translate.threads={threads}",
-            "translate.device=cpu", *cache]
+            "translate.device=cpu", "summarise.device=cpu", *cache]
     command = [sys.executable, "run.py"] + [a for s in sets for a in ("--set", s)]
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "OMP_NUM_THREADS": str(threads),
            "TOKENIZERS_PARALLELISM": "false"}
-    cold = timed(command, env)
-    warm = timed(command, env)
-    return {**sizes, "cache_overrides": cache, "command": " ".join(command),
-            "cold": cold, "warm": warm,
+    cold = timed(command, env, work / "out")
+    warm = timed(command, env, work / "out")
+    return {**sizes, "backend": backend, "cache_overrides": cache,
+            "command": " ".join(command), "cold": cold, "warm": warm,
             "cold_over_warm": cold["wall_s"] / warm["wall_s"] if warm["wall_s"] else None}

@@ -30,7 +30,8 @@ from pathlib import Path
 from typing import Any
 
 from fullrun import cold_and_warm
-from fullsize import SOURCE_SGM, build_fullsize_marian, read_documents, read_segments
+from fullsize import (SOURCE_SGM, build_fullsize_bart, build_fullsize_marian, read_documents,
+                      read_segments)
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
@@ -175,11 +176,18 @@ def print_table(results: dict[str, dict[str, Any]], work: Workload,
         console.print(f"  a1 check, target token ids counted in its outputs == sum of bounds: "
                       f"{exact}", markup=False)
     if pipeline:
-        cold, warm = pipeline["cold"], pipeline["warm"]
-        console.print(f"pipeline on {pipeline['documents']} documents "
-                      f"({pipeline['segments']} segments): cold {cold['wall_s']:.1f} s "
-                      f"(exit {cold['rc']}), warm {warm['wall_s']:.1f} s (exit {warm['rc']}), "
-                      f"cold/warm {_fmt(pipeline['cold_over_warm'], '.2f')}")
+        console.print(f"pipeline (translate + abstractive summary, {pipeline['backend']}) on "
+                      f"{pipeline['documents']} documents ({pipeline['segments']} segments): "
+                      f"cold/warm {_fmt(pipeline['cold_over_warm'], '.1f')}", markup=False)
+        for name in ("cold", "warm"):
+            run = pipeline[name]
+            share = run.get("outside_share")
+            console.print(f"  {name}: {run['wall_s']:.1f} s (exit {run['rc']}), peak RSS "
+                          f"{run['peak_rss_mb']:.0f} MB, model calls "
+                          f"{_fmt(run['run_seconds'].get('model calls'))} s, outside model calls "
+                          f"{_fmt(run.get('outside_model_s'))} s = "
+                          f"{_fmt(None if share is None else 100 * share)}% of wall",
+                          markup=False)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -193,6 +201,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--docs", type=int, help="documents for the pipeline runs "
                         "(default: 1 with --quick, all 52 otherwise)")
     parser.add_argument("--no-pipeline", action="store_true", help="skip the pipeline runs")
+    parser.add_argument("--pipeline-backend", choices=("transformers", "ctranslate2"),
+                        default="ctranslate2", help="backend of both models in the pipeline runs")
     parser.add_argument("--json", type=Path, default=BENCH / "results" / "speed.json")
     args = parser.parse_args(argv)
     unknown = set(args.engines.split(",")) - set(LABELS)
@@ -219,7 +229,8 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_pipeline:
         docs = args.docs or (1 if args.quick else work.total_documents)
         print(f"running the pipeline twice on {docs} documents ...", flush=True)
-        pipeline = cold_and_warm(model, docs, beams=args.beams, threads=args.threads,
+        pipeline = cold_and_warm(model, build_fullsize_bart(), docs, beams=args.beams,
+                                 threads=args.threads, backend=args.pipeline_backend,
                                  work=BENCH / "results" / "pipeline-run")
     print(f"{machine['cpu']}, {machine['cores']} cores, {args.threads} threads per engine, "
           f"beam {args.beams}; torch {machine['torch']}, transformers {machine['transformers']}, "

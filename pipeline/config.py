@@ -55,6 +55,7 @@ class _ModelSection(_Section):
     dtype: Dtype = "auto"
     compute_type: str = "auto"
     num_beams: Beams = None
+    parallel_batches: Count = "auto"
 
 
 class TranslateConfig(_ModelSection):
@@ -64,7 +65,6 @@ class TranslateConfig(_ModelSection):
     max_length_ratio: float = Field(2.0, gt=0)
     max_length_offset: int = Field(10, ge=0)
     threads: int | None = Field(None, ge=1)
-    parallel_batches: Count = "auto"
 
 
 class SummariseConfig(_ModelSection):

@@ -9,6 +9,8 @@ entirely from the translation memory never loads them.
 from __future__ import annotations
 
 import functools
+import json
+import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -104,39 +106,125 @@ def _row_bounds_class() -> type:
     return RowBounds
 
 
+class ModelFiles:
+    """A local model directory: tokenizer and configs, each loaded on first use.
+
+    The input limit and the generation defaults are read from the JSON files directly, so a
+    run answered entirely by the translation memory imports neither transformers nor the
+    tokenizer.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self._tokenizer: Any = None
+        self._config: Any = None
+        self._generation: Any = None
+
+    def _json(self, name: str) -> dict[str, Any]:
+        try:
+            data = json.loads((self.path / name).read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return {}
+        except (OSError, ValueError) as exc:
+            raise ModelError(f"cannot read {self.path / name}: {exc}") from None
+        return data if isinstance(data, dict) else {}
+
+    @property
+    def tokenizer(self) -> Any:
+        """The Hugging Face tokenizer."""
+        if self._tokenizer is None:
+            from transformers import AutoTokenizer
+            from transformers.utils import logging as hf_logging
+
+            hf_logging.disable_progress_bar()  # the run shows its own progress
+            try:
+                self._tokenizer = AutoTokenizer.from_pretrained(self.path)
+            except Exception as exc:  # noqa: BLE001 - report any loading failure with the path
+                raise ModelError(f"cannot load tokenizer from {self.path}: {exc}") from exc
+        return self._tokenizer
+
+    @property
+    def config(self) -> Any:
+        """The model's ``AutoConfig``."""
+        if self._config is None:
+            from transformers import AutoConfig
+
+            try:
+                self._config = AutoConfig.from_pretrained(self.path)
+            except Exception as exc:  # noqa: BLE001
+                raise ModelError(f"cannot load model config from {self.path}: {exc}") from exc
+        return self._config
+
+    @property
+    def generation(self) -> Any:
+        """The ``GenerationConfig`` (derived from the model config when there is no file)."""
+        if self._generation is None:
+            from transformers import GenerationConfig
+
+            try:
+                self._generation = GenerationConfig.from_pretrained(self.path)
+            except OSError:  # no generation_config.json: generate() derives it the same way
+                self._generation = GenerationConfig.from_model_config(self.config)
+        return self._generation
+
+    def generation_default(self, key: str) -> Any:
+        """``key`` from ``generation_config.json`` (else ``config.json``), or None."""
+        for name in ("generation_config.json", "config.json"):
+            data = self._json(name)
+            if name == "generation_config.json" and data:
+                return data.get(key)
+            if key in data:
+                return data[key]
+        return None
+
+    @functools.cached_property
+    def max_input_tokens(self) -> int:
+        """The longest input the model takes, special tokens included."""
+        limit = self._json("config.json").get("max_position_embeddings") or 512
+        declared = self._json("tokenizer_config.json").get("model_max_length")
+        if isinstance(declared, int) and 0 < declared < limit:
+            limit = declared
+        return int(limit)
+
+    def check(self) -> None:
+        """Fail now, naming the directory, if the model's config is missing or unreadable."""
+        if not self._json("config.json"):
+            raise ModelError(f"cannot load model from {self.path}: no readable config.json")
+
+
 class Seq2Seq:
     """A tokenizer and a seq2seq model (loaded on first use) on one device."""
 
-    def __init__(self, path: Path, tokenizer: Any, config: Any, device: str,
-                 dtype: str = "float32") -> None:
+    def __init__(self, path: Path, device: str, dtype: str = "float32") -> None:
         self.path = path
-        self.tokenizer = tokenizer
-        self.config = config
+        self.files = ModelFiles(path)
         self.device = device
         self.dtype_name = dtype
         self._model: Any = None
+        self.model_seconds = 0.0  # time inside generate(), for the run's timings
         # Segmenting counts every sentence and generate() counts it again: tokenize once.
         self.count_tokens = functools.lru_cache(maxsize=1 << 16)(self.count_tokens)
 
     @classmethod
     def load(cls, path: Path, *, device: str = "auto", threads: int | None = None,
              dtype: str = "auto") -> Seq2Seq:
-        """Load the tokenizer and config from a local directory (see :mod:`pipeline.models`)."""
-        import torch
-        from transformers import AutoConfig, AutoTokenizer
-        from transformers.utils import logging as hf_logging
+        """Settle device and dtype for a local model directory (see :mod:`pipeline.models`).
 
-        hf_logging.disable_progress_bar()  # the run shows its own progress
+        The tokenizer and the weights are loaded when first needed.
+        """
+        import torch
+
         if threads:
             torch.set_num_threads(threads)
         device = pick_device(device)
-        try:
-            tokenizer = AutoTokenizer.from_pretrained(path)
-            config = AutoConfig.from_pretrained(path)
-        except Exception as exc:  # noqa: BLE001 - report any loading failure with the path
-            raise ModelError(f"cannot load model from {path}: {exc}") from exc
-        chosen = str(pick_dtype(dtype, device)).removeprefix("torch.")
-        return cls(path, tokenizer, config, device, chosen)
+        engine = cls(path, device, str(pick_dtype(dtype, device)).removeprefix("torch."))
+        engine.files.check()
+        return engine
+
+    @property
+    def tokenizer(self) -> Any:
+        """The tokenizer, loaded the first time it is needed."""
+        return self.files.tokenizer
 
     @property
     def model(self) -> Any:
@@ -166,22 +254,11 @@ class Seq2Seq:
     @property
     def max_input_tokens(self) -> int:
         """The longest input the model takes, special tokens included."""
-        limit = getattr(self.config, "max_position_embeddings", None) or 512
-        declared = getattr(self.tokenizer, "model_max_length", None)
-        if isinstance(declared, int) and 0 < declared < limit:
-            limit = declared
-        return int(limit)
+        return self.files.max_input_tokens
 
     def generation_default(self, key: str) -> Any:
         """A value from the model's generation config (``generation_config.json``), or None."""
-        from transformers import GenerationConfig
-
-        if not hasattr(self, "_generation"):
-            try:
-                self._generation = GenerationConfig.from_pretrained(self.path)
-            except OSError:  # no generation_config.json: the model config's values apply
-                self._generation = GenerationConfig.from_model_config(self.config)
-        return getattr(self._generation, key, None)
+        return self.files.generation_default(key)
 
     def count_tokens(self, text: str) -> int:
         """Number of input tokens for ``text``, special tokens included."""
@@ -217,11 +294,14 @@ class Seq2Seq:
                 per_row = torch.tensor(bounds).repeat_interleave(beams)
                 extra["logits_processor"] = LogitsProcessorList(
                     [_row_bounds_class()(per_row, eos)])
+            model = self.model
+            start = time.perf_counter()
             with torch.inference_mode():
                 # max_length (decoder start token included) rather than max_new_tokens, so that it
                 # replaces the generation config's max_length instead of clashing with it.
-                generated = self.model.generate(**encoded, max_length=max(bounds) + 1,
-                                                **extra, **kwargs)
+                generated = model.generate(**encoded, max_length=max(bounds) + 1, **extra,
+                                           **kwargs)
+            self.model_seconds += time.perf_counter() - start
             decoded = self.tokenizer.batch_decode(generated, skip_special_tokens=True)
             for i, text in zip(batch, decoded, strict=True):
                 outputs[i] = text.strip()

@@ -85,7 +85,8 @@ class _Cached:
     def __init__(self, inner: Any, memory: Memory) -> None:
         self.inner = inner
         self.memory = memory
-        self.namespace = namespace({"kind": self.kind, **inner.cache_key()})
+        self.key = inner.cache_key()
+        self.namespace = namespace({"kind": self.kind, **self.key})
         self.usage = memory.usage.setdefault(self.kind, Usage())
 
     def __getattr__(self, name: str) -> Any:  # count_tokens, max_input_tokens, ...
@@ -107,12 +108,36 @@ class _Cached:
 
 
 class CachedTranslator(_Cached):
-    """A :class:`~pipeline.translate.Translator` with a translation memory in front."""
+    """A :class:`~pipeline.translate.Translator` with a translation memory in front.
+
+    Token counts (segmenting needs one per sentence) are remembered too, so that a run whose
+    sentences are all known never loads the tokenizer.
+    """
 
     kind = "translation"
 
+    def __init__(self, inner: Any, memory: Memory) -> None:
+        super().__init__(inner, memory)
+        self._counts = namespace({"kind": "tokens", "model": self.key.get("model"),
+                                  "weights": self.key.get("weights")})
+        self._new_counts: dict[str, str] = {}
+
+    def count_tokens(self, text: str) -> int:
+        """The model's token count for ``text``, from the memory when it has been seen."""
+        if text in self._new_counts:
+            return int(self._new_counts[text])
+        known = self.memory.lookup(self._counts, [text])
+        if text in known:
+            return int(known[text])
+        count = self.inner.count_tokens(text)
+        self._new_counts[text] = str(count)
+        return count
+
     def translate(self, texts: Sequence[str]) -> list[str]:
         """Translate, reusing every translation the memory already holds."""
+        if self._new_counts:
+            self.memory.store(self._counts, self._new_counts)
+            self._new_counts = {}
         return self._through(texts, self.inner.translate)
 
 

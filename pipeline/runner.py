@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from .config import Config, dump_config
-from .errors import ConfigError, InputError
+from .errors import ConfigError, InputError, ModelError
 from .evaluate import add_fidelity, write_evaluation
 from .memory import Memory
 from .records import Article, ArticleResult, ReadFailure, Score, Segment, TranslatedSegment
@@ -70,7 +70,7 @@ def run(config: Config, *, translator: Translator | None = None,
     started = datetime.now(timezone.utc)
     name = config.run.name or started.strftime("%Y%m%d-%H%M%S")
     timings: dict[str, float] = {}
-    clock = time.perf_counter()
+    clock = start_clock = time.perf_counter()
     inputs = _read(config, read_inputs)
     paths = resolve_models(config, translator is None, summariser is None)
     translator = translator or _build_translator(config, paths.get("translate"))
@@ -100,7 +100,9 @@ def run(config: Config, *, translator: Translator | None = None,
     corpus = corpus_level(results)
     notes = _comet(config, results, corpus)
     results = _with_fidelity(results, summariser)
-    _store_all(store, results, corpus)
+    timings["model calls"] = sum(_model_seconds(m) for m in (translator, summariser))
+    timings["total"] = time.perf_counter() - start_clock
+    _store_all(store, results, corpus, timings)
     write_evaluation(out_dir, name, results, corpus, notes)
     usage = {k: (u.hits, u.misses) for k, u in memory.usage.items()} if memory else {}
     if memory:
@@ -123,17 +125,24 @@ def _with_memory(config: Config, translator: Translator, summariser: Summariser
     return memory, translator, summariser
 
 
-def _store_all(store: Store, results: list[ArticleResult], corpus: list[Score]) -> None:
+def _store_all(store: Store, results: list[ArticleResult], corpus: list[Score],
+               timings: dict[str, float]) -> None:
     for result in results:
         store.add(result)
     store.add_corpus_scores(corpus)
     ok = sum(r.status == "ok" for r in results)
-    store.close_run({"articles": len(results), "ok": ok, "failed": len(results) - ok})
+    store.close_run({"articles": len(results), "ok": ok, "failed": len(results) - ok,
+                     "seconds": {k: round(v, 3) for k, v in timings.items()}})
+
+
+def _model_seconds(stage: object) -> float:
+    """Seconds a stage's engine spent inside model calls (0 for stages without a model)."""
+    inner = getattr(stage, "inner", stage)  # behind the translation memory
+    return float(getattr(getattr(inner, "engine", None), "model_seconds", 0.0) or 0.0)
 
 
 def _comet(config: Config, results: list[ArticleResult], corpus: list[Score]) -> list[str]:
     """Add corpus COMET when a checkpoint is configured; say why not when it cannot be."""
-    from .errors import ModelError
     from .evaluate import comet_score
 
     if not (config.scores.comet_model and corpus):
@@ -197,6 +206,8 @@ def _segment(article: Article, translator: Translator, config: Config) -> _Work:
     budget = min(config.segment.max_tokens, limit - 2)
     try:
         segments, splits = segment_article(article, count, budget)
+    except ModelError:
+        raise  # the model's tokenizer, not the article: stop the run with one message
     except Exception as exc:  # noqa: BLE001 - recorded as this article's failure
         return _Work(article, [], 0, error=f"segment failed: {type(exc).__name__}: {exc}")
     return _Work(article, segments, splits)

@@ -201,3 +201,24 @@ def test_warm_run_reuses_the_translation_memory(tiny_models, tmp_path, capsys):
     assert "1 of 1 summary inputs reused" in warm
     assert read_results(first)[0]["translation"] == read_results(second)[0]["translation"]
     assert read_results(first)[0]["summary"] == read_results(second)[0]["summary"]
+
+
+@pytest.mark.parametrize("backend", ["transformers", "ctranslate2"])
+def test_warm_run_loads_no_tokenizer_and_no_model(tiny_models, tmp_path, backend):
+    if backend == "ctranslate2":
+        pytest.importorskip("ctranslate2")
+    probe = ("import sys, runpy; sys.argv = ['run.py', *sys.argv[1:]]\n"
+             "try:\n    runpy.run_path('run.py', run_name='__main__')\n"
+             "except SystemExit as e:\n    code = e.code\n"
+             "print('LOADED', sorted(m for m in ('transformers', 'sentencepiece', 'tokenizers')"
+             " if m in sys.modules))\nsys.exit(code)\n")
+    args = tiny_args(tiny_models, tmp_path / "out", "--set", f"input.path={EXAMPLE}",
+                     "--set", f"translate.backend={backend}", "--set", "summarise.method=extractive",
+                     "--set", f"run.models_dir={tmp_path / 'models'}")
+    env = {"HF_HUB_OFFLINE": "1", "PATH": "/usr/bin:/bin"}
+    runs = [subprocess.run([sys.executable, "-c", probe, *args], cwd=ROOT, capture_output=True,
+                           text=True, timeout=300, env=env) for _ in range(2)]
+    assert [r.returncode for r in runs] == [0, 0], runs[-1].stderr
+    assert "'transformers']" in runs[0].stdout  # the cold run needs them
+    assert "LOADED []" in runs[1].stdout, runs[1].stdout
+    assert "translation inputs reused, 0 computed" in runs[1].stdout

@@ -135,6 +135,20 @@ def test_int8_gives_one_translation_per_input_in_order(tiny_models, models_dir):
     assert fast.translate(list(reversed(texts))) == list(reversed(out))  # order, determinism
 
 
+def test_int8_weights_are_stored_as_int8(tiny_models, models_dir):
+    CTranslate2Translator.from_config(settings(models_dir, compute_type="int8"),
+                                      tiny_models["marian"]).translate(FRENCH[:1])
+    CTranslate2Translator.from_config(settings(models_dir, compute_type="float32"),
+                                      tiny_models["marian"]).translate(FRENCH[:1])
+    # named after translate.model (the default id here), one copy per stored weight type
+    copies = list((models_dir / "ctranslate2").glob("Helsinki-NLP--opus-mt-fr-en@*"))
+    int8 = [p for p in copies if p.name.endswith("-int8")]
+    full = [p for p in copies if not p.name.endswith("-int8")]
+    assert int8 and full
+    assert json.loads((int8[0] / "conversion.json").read_text("utf-8"))["quantization"] == "int8"
+    assert (int8[0] / "model.bin").stat().st_size < 0.6 * (full[0] / "model.bin").stat().st_size
+
+
 def test_auto_compute_and_beam_search_run(tiny_models, models_dir):
     # compute_type auto (int8 on CPU) and num_beams from the generation config (2 here)
     fast = CTranslate2Translator.from_config(settings(models_dir), tiny_models["marian"])
