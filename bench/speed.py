@@ -7,12 +7,15 @@ Translates the French side of newstest2013 (all 3000 segments; the first N with 
 with a random-weight model of opus-mt-fr-en's size that never ends a sentence (see
 ``fullsize.py``), so that every engine generates exactly its output bound per sentence:
 ceil(2.0 * input tokens + 10) new tokens, at most 512. Target tokens are counted as the sum of
-those bounds (engine a1 checks the count against the token ids it actually got). Batched
-engines bound each batch by its longest input and so decode more than that; the extra is shown
-as "decoded" and earns nothing. (The CTranslate2 backend stops one token short of the bound,
-where ``generate`` spends its last step on the forced end token.) Each engine runs in its own
-process (see ``engines.py``) with the same thread count.
-Then the whole pipeline runs twice on the first K documents, cold and warm (``fullrun.py``).
+those bounds (engine a1 checks the count against the token ids it actually got). "decoded" is
+the tokens the engine returned over that sum: (a2) bounds each batch by its longest input, so
+its short sentences run past their own bound (the extra earns nothing); the project's backends
+stop every sentence at its own bound. (The CTranslate2 backend stops one token short of the
+bound, where ``generate`` spends its last step on the forced end token.) Each engine runs in
+its own process (see ``engines.py``) with the same thread count.
+Then the whole pipeline (translation and abstractive summary, with a random-weight model of
+distilbart-cnn-12-6's size that never ends either) runs twice on the first K documents, cold
+and warm (``fullrun.py``), with ``--pipeline-backend`` for both models.
 """
 
 from __future__ import annotations
@@ -168,8 +171,8 @@ def print_table(results: dict[str, dict[str, Any]], work: Workload,
             console.print(f"  {name}: {label}", markup=False)
     for line in missing:
         console.print(line, markup=False)
-    console.print("  tok/s: the sum of per-sentence bounds / wall s; decoded: tokens actually "
-                  "decoded / that sum (batches decode to their longest bound); outside: wall s "
+    console.print("  tok/s: the sum of per-sentence bounds / wall s; decoded: tokens returned / "
+                  "that sum (above 1: sentences ran past their own bound); outside: wall s "
                   "minus seconds inside generate/translate_batch", markup=False)
     exact = results.get("a1", {}).get("exact")
     if exact is not None:
