@@ -26,6 +26,7 @@ test: setup
 bench: setup
 	$(BIN)/python bench/segment_f1.py
 	$(BIN)/python bench/speed.py --quick
+	$(BIN)/python bench/precision.py
 
 clean:
 	rm -rf $(VENV) outputs .pytest_cache

@@ -273,7 +273,9 @@ def run_engine(name: str, spec: Spec) -> Outcome:
     if out.skipped is None:
         texts = ENGINES[name](spec, out)
         out.outputs, out.empty_outputs = len(texts), sum(not t.strip() for t in texts)
-    out.peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    from pipeline.runner import peak_rss_mb
+
+    out.peak_rss_mb = peak_rss_mb() or resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return out
 
 

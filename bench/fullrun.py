@@ -60,24 +60,27 @@ def timed(command: list[str], env: dict[str, str], out_dir: Path) -> dict[str, A
     with log.open("w") as err:
         child = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
                                  stderr=err)
-        _, status, usage = os.wait4(child.pid, 0)
+        rc = child.wait()
     wall = time.perf_counter() - start
-    seconds = _stored_seconds(out_dir / "pipeline.sqlite")
+    stored = _stored_counts(out_dir / "pipeline.sqlite")
+    seconds = stored.get("seconds", {})
     model = seconds.get("model calls")
-    return {"wall_s": wall, "rc": os.waitstatus_to_exitcode(status),
-            "peak_rss_mb": usage.ru_maxrss / 1024, "run_seconds": seconds,
+    # The child's ru_maxrss would include this process's peak (Linux carries it across the
+    # child's fork and exec): the run records its own peak (VmHWM) instead.
+    return {"wall_s": wall, "rc": rc,
+            "peak_rss_mb": stored.get("peak_rss_mb"), "run_seconds": seconds,
             "outside_model_s": None if model is None else wall - model,
             "outside_share": None if model is None else (wall - model) / wall,
             "stderr_tail": log.read_text(errors="replace")[-600:]}
 
 
-def _stored_seconds(db: Path) -> dict[str, float]:
-    """The timings the last run stored in its ``runs`` row (empty if there are none)."""
+def _stored_counts(db: Path) -> dict[str, Any]:
+    """What the last run stored in its ``runs`` row: counts, seconds, peak RSS (or nothing)."""
     if not db.is_file():
         return {}
     with sqlite3.connect(db) as conn:
         row = conn.execute("SELECT counts_json FROM runs ORDER BY id DESC LIMIT 1").fetchone()
-    return json.loads(row[0]).get("seconds", {}) if row and row[0] else {}
+    return json.loads(row[0]) if row and row[0] else {}
 
 
 def cold_and_warm(model: Path, summariser: Path, documents: int, *, beams: int, threads: int,

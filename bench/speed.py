@@ -33,8 +33,13 @@ from pathlib import Path
 from typing import Any
 
 from fullrun import cold_and_warm
-from fullsize import (SOURCE_SGM, build_fullsize_bart, build_fullsize_marian, read_documents,
-                      read_segments)
+from fullsize import (
+    SOURCE_SGM,
+    build_fullsize_bart,
+    build_fullsize_marian,
+    read_documents,
+    read_segments,
+)
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
@@ -186,7 +191,7 @@ def print_table(results: dict[str, dict[str, Any]], work: Workload,
             run = pipeline[name]
             share = run.get("outside_share")
             console.print(f"  {name}: {run['wall_s']:.1f} s (exit {run['rc']}), peak RSS "
-                          f"{run['peak_rss_mb']:.0f} MB, model calls "
+                          f"{_fmt(run['peak_rss_mb'], '.0f')} MB, model calls "
                           f"{_fmt(run['run_seconds'].get('model calls'))} s, outside model calls "
                           f"{_fmt(run.get('outside_model_s'))} s = "
                           f"{_fmt(None if share is None else 100 * share)}% of wall",

@@ -133,27 +133,26 @@ class ModelFiles:
     def tokenizer(self) -> Any:
         """The Hugging Face tokenizer."""
         if self._tokenizer is None:
-            from transformers import AutoTokenizer
-            from transformers.utils import logging as hf_logging
-
-            hf_logging.disable_progress_bar()  # the run shows its own progress
-            try:
-                self._tokenizer = AutoTokenizer.from_pretrained(self.path)
-            except Exception as exc:  # noqa: BLE001 - report any loading failure with the path
-                raise ModelError(f"cannot load tokenizer from {self.path}: {exc}") from exc
+            self._tokenizer = self._from_pretrained("AutoTokenizer", "tokenizer")
         return self._tokenizer
 
     @property
     def config(self) -> Any:
         """The model's ``AutoConfig``."""
         if self._config is None:
-            from transformers import AutoConfig
-
-            try:
-                self._config = AutoConfig.from_pretrained(self.path)
-            except Exception as exc:  # noqa: BLE001
-                raise ModelError(f"cannot load model config from {self.path}: {exc}") from exc
+            self._config = self._from_pretrained("AutoConfig", "model config")
         return self._config
+
+    def _from_pretrained(self, name: str, what: str) -> Any:
+        """``transformers.<name>.from_pretrained(path)``; any failure names the directory."""
+        import transformers
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()  # the run shows its own progress
+        try:
+            return getattr(transformers, name).from_pretrained(self.path)
+        except Exception as exc:  # noqa: BLE001 - report any loading failure with the path
+            raise ModelError(f"cannot load {what} from {self.path}: {exc}") from exc
 
     @property
     def generation(self) -> Any:

@@ -132,7 +132,23 @@ def _store_all(store: Store, results: list[ArticleResult], corpus: list[Score],
     store.add_corpus_scores(corpus)
     ok = sum(r.status == "ok" for r in results)
     store.close_run({"articles": len(results), "ok": ok, "failed": len(results) - ok,
-                     "seconds": {k: round(v, 3) for k, v in timings.items()}})
+                     "seconds": {k: round(v, 3) for k, v in timings.items()},
+                     "peak_rss_mb": peak_rss_mb()})
+
+
+def peak_rss_mb() -> float | None:
+    """This process's peak resident memory in MB (Linux's VmHWM; None where unknown).
+
+    ``ru_maxrss`` would do elsewhere, but on Linux it keeps the parent's peak across the
+    fork and exec that started this process.
+    """
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
+    return None
 
 
 def _model_seconds(stage: object) -> float:

@@ -213,7 +213,8 @@ def test_warm_run_loads_no_tokenizer_and_no_model(tiny_models, tmp_path, backend
              "print('LOADED', sorted(m for m in ('transformers', 'sentencepiece', 'tokenizers')"
              " if m in sys.modules))\nsys.exit(code)\n")
     args = tiny_args(tiny_models, tmp_path / "out", "--set", f"input.path={EXAMPLE}",
-                     "--set", f"translate.backend={backend}", "--set", "summarise.method=extractive",
+                     "--set", f"translate.backend={backend}",
+                     "--set", "summarise.method=extractive",
                      "--set", f"run.models_dir={tmp_path / 'models'}")
     env = {"HF_HUB_OFFLINE": "1", "PATH": "/usr/bin:/bin"}
     runs = [subprocess.run([sys.executable, "-c", probe, *args], cwd=ROOT, capture_output=True,
