@@ -96,7 +96,7 @@ def _row_bounds_class() -> type:
             self.bounds, self.eos = bounds, eos
 
         def __call__(self, input_ids: Any, scores: Any) -> Any:
-            due = self.bounds.to(scores.device) <= input_ids.shape[-1]
+            due = self.bounds <= input_ids.shape[-1]
             if not bool(due.any()):
                 return scores
             forced = torch.full_like(scores, float("-inf"))
@@ -120,6 +120,7 @@ class ModelFiles:
         self._config: Any = None
         self._generation: Any = None
 
+    @functools.cache  # noqa: B019 - one per model directory, alive as long as the run
     def _json(self, name: str) -> dict[str, Any]:
         try:
             data = json.loads((self.path / name).read_text(encoding="utf-8"))
@@ -290,7 +291,7 @@ class Seq2Seq:
             bounds = [max_new_tokens(lengths[i]) for i in batch]
             extra = {}
             if eos is not None and len(set(bounds)) > 1:
-                per_row = torch.tensor(bounds).repeat_interleave(beams)
+                per_row = torch.tensor(bounds, device=self.device).repeat_interleave(beams)
                 extra["logits_processor"] = LogitsProcessorList(
                     [_row_bounds_class()(per_row, eos)])
             model = self.model
