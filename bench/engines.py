@@ -51,13 +51,13 @@ class Timer:
     calls: int = 0
     tokens: int = 0
 
-    def time(self, call: Callable[[], Any]) -> Any:
+    def time(self, call: Callable[[], Any], *, count: bool = True) -> Any:
         start = time.perf_counter()
         try:
             return call()
         finally:
             self.seconds += time.perf_counter() - start
-            self.calls += 1
+            self.calls += count
 
 
 @dataclass
@@ -102,8 +102,11 @@ class _TimedCT2:
         self._inner, self._timer = inner, timer
 
     def translate_batch(self, *args: Any, **kwargs: Any) -> Any:
-        results = self._timer.time(lambda: self._inner.translate_batch(*args, **kwargs))
-        if kwargs.get("asynchronous"):
+        submit_only = bool(kwargs.get("asynchronous"))  # the call is counted at its results
+        results = self._timer.time(lambda: self._inner.translate_batch(*args, **kwargs),
+                                   count=not submit_only)
+        if submit_only:
+            self._timer.calls += 1
             return [_TimedAsync(r, self._timer) for r in results]
         self._timer.tokens += sum(len(r.hypotheses[0]) for r in results if r.hypotheses)
         return results
@@ -129,7 +132,7 @@ class _TimedAsync:
         self._inner, self._timer = inner, timer
 
     def result(self) -> Any:
-        result = self._timer.time(self._inner.result)
+        result = self._timer.time(self._inner.result, count=False)
         self._timer.tokens += len(result.hypotheses[0]) if result.hypotheses else 0
         return result
 

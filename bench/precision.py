@@ -29,6 +29,7 @@ from fullsize import SOURCE_SGM, build_fullsize_marian, read_segments
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
+sys.path.insert(0, str(ROOT))
 
 
 def variants() -> list[tuple[str, list[str]]]:
@@ -52,7 +53,6 @@ def variants() -> list[tuple[str, list[str]]]:
 def translate(model: Path, texts: list[str], overrides: list[str], args: argparse.Namespace
               ) -> tuple[list[str], float, str]:
     """Translate ``texts`` with one precision; return outputs, wall seconds and precision."""
-    sys.path.insert(0, str(ROOT))
     from pipeline.config import load_config
     from pipeline.translate import build_translator, translate_in_chunks
 

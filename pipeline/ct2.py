@@ -298,7 +298,7 @@ class CTranslate2Engine:
         tokens = [self._tokens(text) for text in texts]
         lengths = [len(t) for t in tokens]
         bounds = [max_new_tokens(n) for n in lengths]
-        order = sorted(range(len(texts)), key=lambda i: (-bounds[i], -lengths[i]))
+        order = sorted(range(len(texts)), key=lambda i: -lengths[i])  # equal bounds adjacent
         pending = []
         start = time.perf_counter()
         for batch in token_batches(lengths, order, max_tokens=batch_tokens, max_items=batch_size,
