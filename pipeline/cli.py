@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from .errors import ConfigError, PipelineError
+from .errors import ConfigError, Interrupted, PipelineError
 
 DESCRIPTION = "Translate French news articles into English briefs, summarise and score them."
 
@@ -25,11 +25,14 @@ def build_parser() -> argparse.ArgumentParser:
     """The parser for a pipeline run (``models pull`` has its own, see :func:`models_parser`)."""
     parser = argparse.ArgumentParser(
         prog="run.py", description=DESCRIPTION,
-        epilog="Other commands: 'run.py models pull --config FILE' downloads the models a "
-               "config names into models/ so later runs work offline; 'run.py evaluate --run "
-               "DIR [--references PATH]' scores a stored run again; 'run.py compare DIR_A "
-               "DIR_B' compares two runs with paired bootstrap resampling.")
+        epilog="A run commits its articles chunk by chunk; the same command on the same "
+               "output.dir resumes it after a crash or Ctrl-C. Other commands: 'run.py models "
+               "pull --config FILE' downloads the models a config names into models/ so later "
+               "runs work offline; 'run.py evaluate --run DIR [--references PATH]' scores a "
+               "stored run again; 'run.py compare DIR_A DIR_B' compares two runs with paired "
+               "bootstrap resampling.")
     _common(parser)
+    _run_options(parser)
     return parser
 
 
@@ -68,7 +71,7 @@ def compare_parser() -> argparse.ArgumentParser:
 
 
 def run_evaluate(args: argparse.Namespace) -> int:
-    """``evaluate``: rescore a stored run; 0 when every article has a stored translation."""
+    """``evaluate``: rescore a stored run; 0 when every stored article is scored."""
     from pathlib import Path
 
     from rich.console import Console
@@ -79,12 +82,11 @@ def run_evaluate(args: argparse.Namespace) -> int:
     run_dir = Path(args.run)
     if not run_dir.is_dir():
         raise ConfigError(f"--run {run_dir}: no such directory")
-    name, results, corpus = rescore(run_dir, args.references)
+    name, scored, failed, corpus = rescore(run_dir, args.references)
     console = Console(soft_wrap=True)
     print_corpus(console, corpus)
-    failed = sum(r.status == "failed" for r in results)
-    console.print(f"{name}: {len(results) - failed} of {len(results)} articles scored; "
-                  f"files rewritten in {run_dir}")
+    left = f"; {failed} failed articles left as they were" if failed else ""
+    console.print(f"{name}: {scored} articles scored again{left}; files rewritten in {run_dir}")
     return 1 if failed else 0
 
 
@@ -114,6 +116,17 @@ def _common(parser: argparse.ArgumentParser) -> None:
                         help="override one config key (value parsed as YAML); repeatable")
 
 
+def _run_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--overwrite", action="store_true",
+                        help="start a new run even if output.dir holds another run (its files "
+                             "move to output.dir/superseded/; nothing is deleted)")
+    shown = parser.add_mutually_exclusive_group()
+    shown.add_argument("--quiet", "-q", action="store_true",
+                       help="no progress display; only the end of run report")
+    shown.add_argument("--verbose", "-v", action="store_true",
+                       help="also show a line per chunk and what a resumed run skips")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -124,7 +137,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _guard(lambda: run_evaluate(evaluate_parser().parse_args(argv[1:])))
         if argv[:1] == ["compare"]:
             return _guard(lambda: run_compare(compare_parser().parse_args(argv[1:])))
-        return _guard(lambda: run_pipeline(build_parser().parse_args(argv)))
+        return _guard(lambda: run_pipeline(build_parser().parse_args(argv), argv))
     except SystemExit as exc:  # argparse: --help (0) or a usage error (2)
         return exc.code if isinstance(exc.code, int) else 2
 
@@ -132,6 +145,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _guard(call: Callable[[], int]) -> int:
     try:
         return call()
+    except Interrupted as exc:
+        print(f"interrupted: {exc}", file=sys.stderr)
+        return exc.exit_code
     except PipelineError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code
@@ -140,8 +156,10 @@ def _guard(call: Callable[[], int]) -> int:
         return 130
 
 
-def run_pipeline(args: argparse.Namespace) -> int:
+def run_pipeline(args: argparse.Namespace, argv: Sequence[str] = ()) -> int:
     """Load the config, run every stage, report; 0 if every article was done, else 1."""
+    from contextlib import closing
+
     from .config import load_config
 
     if args.config is None and not args.overrides:
@@ -150,14 +168,37 @@ def run_pipeline(args: argparse.Namespace) -> int:
     _quiet_libraries()
     from rich.console import Console
 
+    from .progress import make_progress
     from .report import print_outcome
     from .runner import run
 
-    console = Console(soft_wrap=True)
-    with _progress(Console(stderr=True)) as progress:
-        outcome = run(config, progress=progress)
-    print_outcome(console, outcome)
+    previous = signal.signal(signal.SIGTERM, _interrupt)  # stop as Ctrl-C does: cleanly
+    try:
+        with closing(make_progress(sys.stderr, quiet=args.quiet,
+                                   verbose=args.verbose)) as progress:
+            outcome = run(config, progress=progress, overwrite=args.overwrite)
+    except Interrupted as exc:
+        raise Interrupted(f"{exc}. Resume with:\n  {resume_command(argv, exc.out_dir)}",
+                          exc.out_dir, exc.counts) from None
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    print_outcome(Console(soft_wrap=True), outcome)
     return 1 if outcome.failed else 0
+
+
+def _interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
+def resume_command(argv: Sequence[str], out_dir: str) -> str:
+    """The command line that resumes a run: the same one, with its output.dir made explicit
+    (a run named by its start time would otherwise get a new folder) and no --overwrite."""
+    import shlex
+
+    args = [a for a in argv if a != "--overwrite"]
+    if not any(a.startswith("output.dir=") for a in args):
+        args += ["--set", f"output.dir={out_dir}"]
+    return shlex.join(["python", "run.py", *args])
 
 
 def run_models(args: argparse.Namespace) -> int:
@@ -179,16 +220,3 @@ def _quiet_libraries() -> None:
     # Progress bars and advice from transformers would bury the run's own progress display.
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-
-
-@contextmanager
-def _progress(console: Any) -> Iterator[Callable[[str, int], Callable[[int], None]]]:
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
-
-    columns = ("{task.description}", BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=console, transient=False) as bar:
-        def start(stage: str, total: int) -> Callable[[int], None]:
-            task = bar.add_task(stage, total=total)
-            return lambda n: bar.advance(task, n)
-
-        yield start

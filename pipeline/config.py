@@ -21,6 +21,7 @@ class _Section(BaseModel):
 class RunConfig(_Section):
     name: str | None = None
     models_dir: str = "models"
+    chunk_segments: int = Field(1024, ge=1)
 
 
 class InputConfig(_Section):
@@ -119,6 +120,43 @@ def load_config(path: str | Path | None, overrides: list[str] | tuple[str, ...] 
         return Config.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(_describe(exc, source=str(path or "--set"))) from None
+
+
+# Keys that change how a run goes, not what it produces: a run may be resumed with other values.
+_OPERATIONAL = (
+    "run.name", "run.models_dir", "run.chunk_segments", "output.", "cache.",
+    "translate.device", "translate.threads", "translate.batch_size", "translate.batch_tokens",
+    "translate.parallel_batches", "summarise.device", "summarise.batch_size",
+    "summarise.parallel_batches",
+)
+
+
+def config_differences(stored: dict[str, Any], config: dict[str, Any]) -> list[str]:
+    """The settings that differ between two resolved configs and would change the outputs.
+
+    Keys in :data:`_OPERATIONAL` (where files go, devices, threads, batch sizes, the memory)
+    are left out, and so are keys only one side has (a config written by another version).
+
+    Args:
+        stored: A stored run's config (``Config.model_dump(mode="json")``).
+        config: The config of the run being started.
+
+    Returns:
+        ``"key: old -> new"`` lines, sorted; empty when a stored run may be resumed.
+    """
+    old, new = _flatten(stored), _flatten(config)
+    return [f"{key}: {old[key]!r} -> {new[key]!r}" for key in sorted(old.keys() & new.keys())
+            if old[key] != new[key] and not key.startswith(_OPERATIONAL)]
+
+
+def _flatten(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+    for key, value in data.items():
+        if isinstance(value, dict):
+            flat.update(_flatten(value, f"{prefix}{key}."))
+        else:
+            flat[f"{prefix}{key}"] = value
+    return flat
 
 
 def dump_config(config: Config) -> str:

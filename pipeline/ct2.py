@@ -280,8 +280,11 @@ class CTranslate2Engine:
 
     def generate(self, texts: Sequence[str], *, batch_size: int,
                  max_new_tokens: Callable[[int], int], batch_tokens: int = 1 << 30,
+                 on_batch: Callable[[list[int]], None] | None = None,
                  **kwargs: Any) -> list[str]:
         """Generate for each text, longest first in token-budgeted batches; input order kept.
+
+        ``on_batch`` is called with the indices (into ``texts``) of each batch once it is done.
 
         Batches and output bounds are those of ``Seq2Seq.generate``: ``max_new_tokens`` maps an
         input length (in tokens) to that input's output bound. CTranslate2 takes one length
@@ -308,8 +311,11 @@ class CTranslate2Engine:
                 [tokens[i] for i in batch], self._prefix(len(batch)),
                 max_decoding_length=self._decoding_length(bound), asynchronous=True,
                 **options)))
-        hypotheses = [(batch, [r.result().hypotheses[0] for r in results])
-                      for batch, results in pending]
+        hypotheses = []
+        for batch, results in pending:  # in submission order: a late batch waits for none
+            hypotheses.append((batch, [r.result().hypotheses[0] for r in results]))
+            if on_batch:
+                on_batch(batch)
         self.model_seconds += time.perf_counter() - start
         outputs = [""] * len(texts)
         for batch, tokens_out in hypotheses:

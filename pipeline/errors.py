@@ -25,3 +25,19 @@ class InputError(PipelineError):
 
 class ModelError(PipelineError):
     """A model that cannot be found, downloaded or loaded; names the model."""
+
+
+class Interrupted(PipelineError):
+    """The run was stopped (Ctrl-C, SIGTERM); what was committed stays and can be resumed.
+
+    Attributes:
+        out_dir: The run folder, to resume into.
+        counts: Articles stored so far (``articles``, ``ok``, ``failed``).
+    """
+
+    exit_code = 130
+
+    def __init__(self, message: str, out_dir: str = "", counts: dict | None = None) -> None:
+        super().__init__(message)
+        self.out_dir = out_dir
+        self.counts = counts or {}

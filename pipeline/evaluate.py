@@ -7,28 +7,27 @@ score a run; ``metrics.json`` holds the corpus scores with their signatures and 
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from .errors import InputError
-from .records import ArticleResult, Score, Segment, TranslatedSegment
-from .scoring import corpus_text
-
-HYPOTHESES = "hypotheses.en.txt"
-METRICS = "metrics.json"
+from .records import Article, ArticleResult, ReadFailure, Score, Segment, TranslatedSegment
+from .scoring import CorpusText, corpus_level, corpus_part, corpus_text, score_article
+from .store import HYPOTHESES, reference_file_name
 
 
 def reference_file(out_dir: Path, stream: int) -> Path:
     """``references.en.txt`` for the first reference set, ``references.N.en.txt`` after."""
-    return out_dir / ("references.en.txt" if stream == 0 else f"references.{stream + 1}.en.txt")
+    return out_dir / reference_file_name(stream)
 
 
-def comet_score(results: Sequence[ArticleResult], model: str) -> Score:
+def comet_score(text: CorpusText, model: str) -> Score:
     """Corpus COMET (x 100) with a local checkpoint; needs the optional ``unbabel-comet``.
+
+    Source: Rei et al. (2020), "COMET: A Neural Framework for MT Evaluation".
 
     Raises:
         ModelError: COMET is not installed or the checkpoint is not there (the message says
@@ -48,7 +47,6 @@ def comet_score(results: Sequence[ArticleResult], model: str) -> Score:
     if not checkpoint.is_file():
         raise ModelError(f"scores.comet_model: no COMET checkpoint at {checkpoint}; download "
                          "one (e.g. Unbabel/wmt22-comet-da) on a connected machine and copy it")
-    text = corpus_text(results)
     data = [{"src": s, "mt": h, "ref": r}
             for s, h, r in zip(text.sources, text.hypotheses, text.references[0], strict=True)]
     output = load_from_checkpoint(str(checkpoint)).predict(data, batch_size=16, progress_bar=False)
@@ -56,97 +54,29 @@ def comet_score(results: Sequence[ArticleResult], model: str) -> Score:
     return Score("COMET", 100.0 * float(output.system_score), "corpus", signature)
 
 
-def write_evaluation(out_dir: Path, run_name: str, results: Sequence[ArticleResult],
-                     corpus: Sequence[Score], notes: Sequence[str] = ()) -> Path | None:
-    """Write hypotheses, references and metrics.json when any article has a reference."""
-    text = corpus_text(results)
-    if not text.hypotheses:
-        return None
-    _write_lines(out_dir / HYPOTHESES, text.hypotheses)
-    for n, stream in enumerate(text.references):
-        _write_lines(reference_file(out_dir, n), stream)
-    testsets = sorted({str(r.article.metadata.get("testset", r.article.source))
-                       for r in results if r.article is not None and r.article.reference})
-    summary = {
+def evaluation_summary(run_name: str, text: CorpusText, corpus: Sequence[Score],
+                       counts: dict[str, int], fidelity: dict[str, float],
+                       notes: Sequence[str] = ()) -> dict[str, Any]:
+    """The content of ``metrics.json``: corpus scores with signatures, the test set, counts
+    (``articles_with_references`` = articles whose segments are in the files), the mean brief
+    fidelity, notes and the names of the hypothesis and reference files."""
+    testsets = text.testsets
+    return {
         "run": run_name,
         "testset": testsets[0] if len(testsets) == 1 else testsets,
         "counts": {
-            "articles": len(results), "failed": sum(r.status == "failed" for r in results),
-            "articles_with_references": sum(
-                r.article is not None and r.article.reference is not None for r in results),
+            "articles": counts.get("articles", 0), "failed": counts.get("failed", 0),
+            "articles_with_references": text.articles,
             "segments": len(text.hypotheses), "missing_segments": text.missing,
             "reference_sets": len(text.references),
         },
         "scores": [{"metric": s.metric, "value": round(s.value, 4), "signature": s.signature}
                    for s in corpus],
-        "fidelity": _mean_fidelity(results),
+        "fidelity": fidelity,
         "notes": list(notes),
         "files": {"hypotheses": HYPOTHESES,
-                  "references": [reference_file(out_dir, n).name
-                                 for n in range(len(text.references))]},
+                  "references": [reference_file_name(n) for n in range(len(text.references))]},
     }
-    path = out_dir / METRICS
-    path.write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n", "utf-8")
-    return path
-
-
-def _mean_fidelity(results: Sequence[ArticleResult]) -> dict[str, float]:
-    """Mean brief-fidelity ROUGE over the articles that have it."""
-    values: dict[str, list[float]] = {}
-    for result in results:
-        for score in result.scores:
-            if score.metric.startswith("fidelity "):
-                values.setdefault(score.metric, []).append(score.value)
-    return {k: round(sum(v) / len(v), 4) for k, v in values.items()}
-
-
-def _write_lines(path: Path, lines: Sequence[str]) -> None:
-    # A translation never holds a newline in these files: one segment is one line.
-    path.write_text("".join(" ".join(line.split()) + "\n" for line in lines), "utf-8")
-
-
-@dataclass
-class StoredArticle:
-    """What a stored run holds for one article."""
-
-    article_id: str
-    status: str
-    error: str | None
-    summary: str
-    stats: dict[str, Any]
-    pairs: list[TranslatedSegment]
-
-
-def load_run(run_dir: Path) -> tuple[int, str, dict[str, StoredArticle]]:
-    """The latest run stored in ``run_dir/pipeline.sqlite``: its id, name and articles."""
-    db = run_dir / "pipeline.sqlite"
-    if not db.is_file():
-        raise InputError(f"--run {run_dir}: no pipeline.sqlite there; expected the output.dir "
-                         "of a finished run")
-    with sqlite3.connect(db) as conn:
-        run_id, name = conn.execute("SELECT id, name FROM runs ORDER BY id DESC").fetchone()
-        articles = {
-            row[0]: StoredArticle(row[0], row[1], row[2], row[3] or "",
-                                  json.loads(row[4] or "{}"), [])
-            for row in conn.execute(
-                "SELECT a.article_id, a.status, a.error, s.summary, a.stats_json FROM articles a "
-                "LEFT JOIN summaries s ON s.run_id = a.run_id AND s.article_id = a.article_id "
-                "WHERE a.run_id = ?", (run_id,))}
-        rows = conn.execute("SELECT article_id, idx, paragraph, sentence, piece, source, "
-                            "translation FROM segments WHERE run_id = ? ORDER BY article_id, idx",
-                            (run_id,))
-        for article_id, idx, paragraph, sentence, piece, source, translation in rows:
-            segment = Segment(article_id, paragraph, sentence, source, piece=piece, index=idx)
-            articles[article_id].pairs.append(TranslatedSegment(segment, translation))
-    return run_id, name, articles
-
-
-def reference_text(result: ArticleResult) -> str:
-    """The human translation of an article as one text (given segments joined)."""
-    reference = result.article.reference if result.article else None
-    if reference is None:
-        return ""
-    return reference if isinstance(reference, str) else " ".join(reference)
 
 
 def add_fidelity(results: list[ArticleResult], summariser: Any) -> list[ArticleResult]:
@@ -156,15 +86,15 @@ def add_fidelity(results: list[ArticleResult], summariser: Any) -> list[ArticleR
     This measures how much the translation errors change what the reader learns. Articles
     without a reference or summary are returned unchanged.
     """
-    from dataclasses import replace
-
     from .metrics import rouge_scores
 
-    todo = [i for i, r in enumerate(results)
-            if r.status == "ok" and r.summary and reference_text(r)]
+    def reference(result: ArticleResult) -> str:
+        return result.article.reference_text if result.article else ""
+
+    todo = [i for i, r in enumerate(results) if r.status == "ok" and r.summary and reference(r)]
     if not todo:
         return results
-    briefs = summariser.summarise([reference_text(results[i]) for i in todo])
+    briefs = summariser.summarise([reference(results[i]) for i in todo])
     out = list(results)
     for i, brief in zip(todo, briefs, strict=True):
         extra = tuple(Score(f"fidelity {s.metric}", s.value, s.scope, s.signature)
@@ -174,49 +104,106 @@ def add_fidelity(results: list[ArticleResult], summariser: Any) -> list[ArticleR
     return out
 
 
-def rescore(run_dir: Path, references: str | None = None) -> tuple[str, list[ArticleResult],
-                                                                   list[Score]]:
+def rescore(run_dir: Path, references: str | None = None) -> tuple[str, int, int, list[Score]]:
     """Score a stored run again (new references, new metrics) without translating again.
 
-    The inputs are read again from the run's ``config.resolved.yaml`` (with ``references``
-    replacing ``input.references`` when given); the stored translations are scored against them
-    and the run's scores, results.jsonl, briefs, metrics.json and hypothesis files are rewritten.
+    The inputs are read again from the run's ``config.resolved.yaml`` (``references``
+    replacing ``input.references`` when given) and checked first: if any finished article's
+    reference cannot be read or does not match, nothing is changed. Then the finished articles'
+    scores are replaced (translations, summaries, fidelity scores and the run's timings are
+    kept) and results.jsonl, the briefs, metrics.json and the test-set files are rewritten.
+    Failed articles are left as they are.
+
+    Returns:
+        The run's name, the articles rescored, the articles left failed, the corpus scores.
+
+    Raises:
+        InputError: the run folder holds no run, the references cannot be read, or they do not
+            match the stored articles (the message names the file, document and counts).
+        ConfigError: the run folder is in use by another process.
     """
-    from .config import load_config
-    from .readers import read_inputs
-    from .records import Article
-    from .scoring import corpus_level, score_article
     from .store import Store
 
-    config_path = run_dir / "config.resolved.yaml"
-    overrides = [f"input.references={references}"] if references else []
-    config = load_config(config_path, overrides)
-    run_id, name, stored = load_run(run_dir)
-    inputs = read_inputs(config.input.path, config.input.format,
-                         max_chars=config.input.max_chars, language=config.input.language,
-                         check_language=config.input.check_language,
-                         references=config.input.references, origlang=config.input.origlang)
-    results = []
-    for item in inputs:
-        kept = stored.get(item.id)
-        if not isinstance(item, Article) or kept is None or kept.status != "ok":
-            error = kept.error if kept else getattr(item, "message", "not in the stored run")
-            results.append(ArticleResult(item.id, item.source, "failed", error=error,
-                                         article=item if isinstance(item, Article) else None))
-            continue
-        results.append(score_article(item, kept.pairs, kept.summary, kept.stats.get("splits", 0),
-                                     kept.stats.get("summary_chunks")))
-    corpus = corpus_level(results)
     store = Store(run_dir)
-    store.reopen_run(run_id)
-    for result in results:
-        store.add(result)
-    store.add_corpus_scores(corpus)
-    store.close_run({"articles": len(results),
-                     "ok": sum(r.status == "ok" for r in results),
-                     "failed": sum(r.status == "failed" for r in results)})
-    write_evaluation(run_dir, name, results, corpus)
-    return name, results, corpus
+    try:
+        state = store.open_existing()
+        articles = _read_again(run_dir, references)
+        stored = list(store.stored_articles())
+        results = _rescored(store, stored, _checked(stored, articles, references))
+        parts = [corpus_part(r) for r in results]
+        store.rescore(results, parts)
+        text = corpus_text(store.corpus_parts())
+        corpus = corpus_level(text)
+        store.add_corpus_scores(corpus)
+        if text.hypotheses:
+            store.write_metrics(evaluation_summary(state.name, text, corpus, store.counts(),
+                                                   store.mean_scores("fidelity ")))
+        store.rewrite_files()
+        store.mark(None, {"rescored": len(results)})
+        return state.name, len(results), len(stored) - len(results), corpus
+    finally:
+        store.close()
+
+
+def _read_again(run_dir: Path, references: str | None) -> dict[str, Article | ReadFailure]:
+    from .config import load_config
+    from .readers import read_inputs
+
+    if references is not None and not Path(references).expanduser().exists():
+        raise InputError(f"--references {references}: no such file or folder; nothing was "
+                         "changed")
+    overrides = [f"input.references={references}"] if references else []
+    config = load_config(run_dir / "config.resolved.yaml", overrides)
+    try:
+        items = read_inputs(config.input.path, config.input.format,
+                            max_chars=config.input.max_chars, language=config.input.language,
+                            check_language=config.input.check_language,
+                            references=config.input.references, origlang=config.input.origlang)
+    except InputError as exc:
+        raise InputError(f"{exc}; nothing was changed") from None
+    return {item.id: item for item in items}
+
+
+def _checked(stored: list[tuple], articles: dict[str, Article | ReadFailure],
+             references: str | None) -> dict[str, Article]:
+    """The articles read again for every finished stored article, or an error listing what
+    does not match."""
+    problems, kept = [], {}
+    for article_id, status, *_ in stored:
+        item = articles.get(article_id)
+        if status != "ok":
+            continue
+        if item is None:
+            problems.append(f"article {article_id!r} of the run is not among the inputs")
+        elif isinstance(item, ReadFailure):
+            problems.append(item.message)
+        elif references and item.reference is None:
+            problems.append(f"{item.source}: no reference translation found in {references}")
+        else:
+            kept[article_id] = item
+    if problems:
+        more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
+        raise InputError(f"cannot score again: {'; '.join(problems[:5])}{more}; nothing was "
+                         "changed")
+    return kept
+
+
+def _rescored(store: Any, stored: list[tuple], articles: dict[str, Article]
+              ) -> list[ArticleResult]:
+    """New scores for the finished articles; summaries, fidelity and stats kept."""
+    results = []
+    for position, (article_id, status, _error, summary, stats, rows) in enumerate(stored):
+        if status != "ok":
+            continue
+        pairs = [TranslatedSegment(Segment(article_id, paragraph, sentence, source, piece=piece,
+                                           index=idx), translation)
+                 for idx, paragraph, sentence, piece, source, translation in rows]
+        result = score_article(articles[article_id], pairs, summary, stats.get("splits", 0),
+                               stats.get("summary_chunks"))
+        kept = tuple(store.stored_scores(article_id, "fidelity "))
+        results.append(replace(result, scores=result.scores + kept, position=position,
+                               stats={**stats, **result.stats}))
+    return results
 
 
 @dataclass

@@ -266,9 +266,11 @@ class Seq2Seq:
 
     def generate(self, texts: Sequence[str], *, batch_size: int,
                  max_new_tokens: Callable[[int], int], batch_tokens: int = 1 << 30,
+                 on_batch: Callable[[list[int]], None] | None = None,
                  **kwargs: Any) -> list[str]:
         """Generate for each text, longest first in token-budgeted batches; input order kept.
 
+        ``on_batch`` is called after each batch with the indices (into ``texts``) it finished.
         ``max_new_tokens`` maps an input length (in tokens) to that input's output bound, so
         that a looping model cannot run away on a short input; each sentence stops at its own
         bound whatever else is in its batch. Sorting by length keeps the padding (and the
@@ -305,4 +307,6 @@ class Seq2Seq:
             decoded = self.tokenizer.batch_decode(generated, skip_special_tokens=True)
             for i, text in zip(batch, decoded, strict=True):
                 outputs[i] = text.strip()
+            if on_batch:
+                on_batch(batch)
         return outputs

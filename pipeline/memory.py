@@ -40,7 +40,9 @@ class Memory:
     def _connect(self) -> sqlite3.Connection:
         if self._conn is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._conn = sqlite3.connect(self.path)
+            # Several runs may share one memory: WAL lets them read while one writes, and a
+            # writer waits (up to a minute) for another's short transaction instead of failing.
+            self._conn = sqlite3.connect(self.path, timeout=60)
             self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.execute(_SCHEMA)
         return self._conn
@@ -92,13 +94,21 @@ class _Cached:
     def __getattr__(self, name: str) -> Any:  # count_tokens, max_input_tokens, ...
         return getattr(self.inner, name)
 
-    def _through(self, texts: Sequence[str], call: Any) -> list[str]:
+    @property
+    def model_seconds(self) -> float:
+        """Seconds the wrapped model spent inside model calls."""
+        return float(getattr(self.inner, "model_seconds", 0.0))
+
+    def _through(self, texts: Sequence[str], call: Any, progress: Any = None) -> list[str]:
         known = self.memory.lookup(self.namespace, texts)
         todo = [t for t in dict.fromkeys(texts) if t not in known]
-        self.usage.hits += sum(t in known for t in texts)
-        self.usage.misses += len(texts) - sum(t in known for t in texts)
+        hits = sum(t in known for t in texts)
+        self.usage.hits += hits
+        self.usage.misses += len(texts) - hits
+        if progress:  # answered at once; repeated texts are computed once, counted here too
+            progress(len(texts) - len(todo))
         if todo:
-            outputs = call(todo)
+            outputs = call(todo, progress=progress)
             if len(outputs) != len(todo):
                 raise ValueError(f"{len(outputs)} outputs for {len(todo)} inputs")
             fresh = dict(zip(todo, outputs, strict=True))
@@ -133,12 +143,12 @@ class CachedTranslator(_Cached):
         self._new_counts[text] = str(count)
         return count
 
-    def translate(self, texts: Sequence[str]) -> list[str]:
+    def translate(self, texts: Sequence[str], progress: Any = None) -> list[str]:
         """Translate, reusing every translation the memory already holds."""
         if self._new_counts:
             self.memory.store(self._counts, self._new_counts)
             self._new_counts = {}
-        return self._through(texts, self.inner.translate)
+        return self._through(texts, self.inner.translate, progress)
 
 
 class CachedSummariser(_Cached):
@@ -153,15 +163,15 @@ class CachedSummariser(_Cached):
         super().__init__(inner, memory)
         self.chunks: list[int | None] = []
 
-    def summarise(self, texts: Sequence[str]) -> list[str]:
+    def summarise(self, texts: Sequence[str], progress: Any = None) -> list[str]:
         """Summarise, reusing every summary the memory already holds."""
-        stored = self._through(texts, self._fresh)
+        stored = self._through(texts, self._fresh, progress)
         records = [json.loads(s) for s in stored]
         self.chunks = [r.get("chunks") for r in records]
         return [r["summary"] for r in records]
 
-    def _fresh(self, texts: list[str]) -> list[str]:
-        summaries = self.inner.summarise(texts)
+    def _fresh(self, texts: list[str], progress: Any = None) -> list[str]:
+        summaries = self.inner.summarise(texts, progress=progress)
         chunks = getattr(self.inner, "chunks", None) or [None] * len(texts)
         return [json.dumps({"summary": s, "chunks": c}, ensure_ascii=False)
                 for s, c in zip(summaries, chunks, strict=True)]

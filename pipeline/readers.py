@@ -12,7 +12,7 @@ import json
 import os
 import re
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -35,7 +35,7 @@ class ReadOptions:
     origlang: str | None = None  # test sets: keep only documents first written in this language
 
 
-Reader = Callable[[Path, ReadOptions], list[Item]]
+Reader = Callable[[Path, ReadOptions], Iterable[Item]]
 READERS: dict[str, Reader] = {}
 SUFFIXES: dict[str, str] = {}  # file suffix -> reader name, for fmt="auto"
 
@@ -62,7 +62,21 @@ class _Unreadable(Exception):
 def read_inputs(path: str, fmt: str = "auto", *, max_chars: int = 200_000, language: str = "fr",
                 check_language: bool = True, references: str | None = None,
                 origlang: str | None = None) -> list[Article | ReadFailure]:
-    """Read every article under ``path``, in sorted file order and input order within a file.
+    """Every article under ``path`` as a list (see :func:`iter_inputs`, which streams them)."""
+    return list(iter_inputs(path, fmt, max_chars=max_chars, language=language,
+                            check_language=check_language, references=references,
+                            origlang=origlang))
+
+
+def iter_inputs(path: str, fmt: str = "auto", *, max_chars: int = 200_000, language: str = "fr",
+                check_language: bool = True, references: str | None = None,
+                origlang: str | None = None, files: list[Path] | None = None
+                ) -> Iterator[Article | ReadFailure]:
+    """Read every article under ``path`` lazily, in sorted file order and input order within a
+    file: one file (one JSONL line) at a time, so memory does not grow with the input.
+
+    A second article with an id already used becomes a failure of its own, under the id
+    ``<id>#<n>`` (its n-th use), so that it is stored and visible rather than lost.
 
     Args:
         path: A file, a directory (its input files, recursively) or a glob pattern.
@@ -73,6 +87,7 @@ def read_inputs(path: str, fmt: str = "auto", *, max_chars: int = 200_000, langu
         references: Reference translations: a file or a folder (config ``input.references``);
             see :mod:`pipeline.testsets`.
         origlang: Test sets only: keep the documents whose original language is this one.
+        files: The files of ``path`` when already listed (:func:`find_inputs`).
 
     Raises:
         InputError: ``path`` matches nothing, or ``fmt`` is not a registered reader.
@@ -81,16 +96,41 @@ def read_inputs(path: str, fmt: str = "auto", *, max_chars: int = 200_000, langu
     if fmt != "auto" and fmt not in READERS:
         names = ", ".join(["auto", *sorted(READERS)])
         raise InputError(f"input.format {fmt!r} is not a known reader; use one of: {names}")
-    files = find_inputs(path, references=references)
+    files = files if files is not None else find_inputs(path, references=references)
     options = ReadOptions(max_chars=max_chars, language=language, check_language=check_language,
                           references=references, origlang=origlang)
-    items: list[Item] = []
+    uses: dict[str, tuple[str, int]] = {}  # id -> (first source, uses so far)
     for file, default_id in zip(files, _default_ids(files), strict=True):
         name = fmt if fmt != "auto" else SUFFIXES.get(file.suffix.lower(), "txt")
-        items.extend(_read_one(READERS[name], file, replace(options, default_id=default_id)))
-    return _reject_duplicate_ids(items)
+        for item in _read_one(READERS[name], file, replace(options, default_id=default_id)):
+            yield _unique(item, uses)
 
 
+def count_inputs(files: list[Path]) -> int:
+    """About how many articles ``files`` hold (non-blank JSONL lines, ``<doc`` elements of test
+    sets, one per other file), read in blocks: for progress, not for correctness."""
+    total = 0
+    for file in files:
+        suffix = file.suffix.lower()
+        if suffix not in (".jsonl", ".sgm", ".xml"):
+            total += 1
+            continue
+        try:
+            total += _count_in(file, b"\n" if suffix == ".jsonl" else b"<doc ")
+        except OSError:
+            total += 1
+    return total
+
+
+def _count_in(file: Path, marker: bytes) -> int:
+    count, last = 0, b""
+    with file.open("rb") as handle:
+        while block := handle.read(1 << 20):
+            count += (last + block).count(marker) - last.count(marker)
+            last = block[-len(marker):]
+    if marker == b"\n" and last and not last.endswith(b"\n"):
+        count += 1  # a last line without a newline
+    return max(count, 1)
 def find_inputs(path: str, *, references: str | None = None) -> list[Path]:
     """The files ``path`` stands for, sorted; raises :class:`InputError` when there are none.
 
@@ -131,34 +171,39 @@ def _default_ids(files: list[Path]) -> list[str]:
             for f, rel in zip(files, relative, strict=True)]
 
 
-def _read_one(reader: Reader, file: Path, options: ReadOptions) -> list[Item]:
+def _read_one(reader: Reader, file: Path, options: ReadOptions) -> Iterator[Item]:
     try:
-        return reader(file, options)
+        yield from reader(file, options)
     except OSError as exc:  # unreadable or vanished mid-run: this file fails, the run goes on
-        return [ReadFailure(options.default_id, str(file), f"{file}: cannot read: {exc}")]
+        yield ReadFailure(options.default_id, str(file), f"{file}: cannot read: {exc}")
 
 
-def _reject_duplicate_ids(items: list[Item]) -> list[Item]:
-    first: dict[str, str] = {}
-    for n, item in enumerate(items):
-        if isinstance(item, Article) and item.id in first:
-            where = f"{item.source}: duplicate article id {item.id!r}, first used by"
-            message = f"{where} {first[item.id]}; ids must be unique within a run"
-            items[n] = ReadFailure(item.id, item.source, message)
-        elif isinstance(item, Article):
-            first[item.id] = item.source
-    return items
+def _unique(item: Item, uses: dict[str, tuple[str, int]]) -> Item:
+    """The item, or a failure under ``<id>#<n>`` if its id was used before in this run."""
+    first, count = uses.get(item.id, (item.source, 0))
+    uses[item.id] = (first, count + 1)
+    if count == 0:
+        return item
+    new_id = f"{item.id}#{count + 1}"
+    message = (f"{item.source}: duplicate article id {item.id!r}, first used by {first}; "
+               f"stored as {new_id!r}; ids must be unique within a run")
+    return ReadFailure(new_id, item.source, message)
 
 
-def _read_text(path: Path) -> str:
-    """The file as UTF-8 text (BOM dropped, line endings made '\\n'), or why it is not text."""
-    data = path.read_bytes()
+def _check_not_binary(data: bytes, path: Path) -> None:
+    """Raise if ``data`` (a file, or its start) holds NUL bytes or many control codes."""
     sample = data[:8192]
     controls = sum(1 for b in sample if (b < 32 and b not in b"\t\n\r\f\v") or b == 127)
     if b"\x00" in data or controls > 0.05 * len(sample):
         found = f"{controls} control codes in its first {len(sample)} bytes"
         found = "NUL bytes" if b"\x00" in data else found
         raise _Unreadable(f"{path}: looks like a binary file ({found}); expected UTF-8 text")
+
+
+def _read_text(path: Path) -> str:
+    """The file as UTF-8 text (BOM dropped, line endings made '\\n'), or why it is not text."""
+    data = path.read_bytes()
+    _check_not_binary(data, path)
     bom = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
     try:
         text = data[bom:].decode("utf-8")
@@ -246,24 +291,56 @@ _JSONL_KEYS = ("id", "title", "text", "reference", "reference_summary")
 
 
 @register_reader("jsonl", suffixes=(".jsonl",))
-def read_jsonl(path: Path, options: ReadOptions) -> list[Item]:
-    """One article per non-blank line: ``id``, ``text``, optional ``title`` and references."""
+def read_jsonl(path: Path, options: ReadOptions) -> Iterator[Item]:
+    """One article per non-blank line: ``id``, ``text``, optional ``title`` and references.
+
+    The file is read line by line, so a large archive never sits in memory; a line that is not
+    UTF-8 or not a JSON object fails alone, naming its line (and byte offset).
+    """
     file_id = options.default_id or path.stem
-    try:
-        lines = _read_text(path).split("\n")
-    except _Unreadable as exc:
-        return [ReadFailure(file_id, str(path), str(exc))]
-    items: list[Item] = []
-    for number, line in ((n, ln) for n, ln in enumerate(lines, start=1) if ln.strip()):
-        source = f"{path}:{number}"
+    found = False
+    with path.open("rb") as handle:
         try:
-            items.append(_check_article(_jsonl_article(line, source, options), options))
+            _check_not_binary(handle.read(8192), path)
         except _Unreadable as exc:
-            items.append(ReadFailure(exc.article_id or f"{file_id}:{number}", source, str(exc)))
-    if not items:
+            yield ReadFailure(file_id, str(path), str(exc))
+            return
+        handle.seek(0)
+        for number, line in _jsonl_lines(handle, path):
+            found = True
+            source = f"{path}:{number}"
+            try:
+                if isinstance(line, _Unreadable):
+                    raise line
+                yield _check_article(_jsonl_article(line, source, options), options)
+            except _Unreadable as exc:
+                yield ReadFailure(exc.article_id or f"{file_id}:{number}", source, str(exc))
+    if not found:
         message = f"{path}: empty file (no JSON lines); expected one JSON object per line"
-        items.append(ReadFailure(file_id, str(path), message))
-    return items
+        yield ReadFailure(file_id, str(path), message)
+
+
+def _jsonl_lines(handle: Any, path: Path) -> Iterator[tuple[int, str | _Unreadable]]:
+    """(line number, text or why it is unreadable) of each non-blank line."""
+    offset = 0
+    for number, raw in enumerate(handle, start=1):
+        start, offset = offset, offset + len(raw)
+        if number == 1 and raw.startswith(codecs.BOM_UTF8):
+            raw, start = raw[len(codecs.BOM_UTF8):], start + len(codecs.BOM_UTF8)
+        if not raw.strip():
+            continue
+        where = f"{path}:{number}"
+        if b"\x00" in raw:
+            yield number, _Unreadable(f"{where}: NUL bytes in the line; expected UTF-8 "
+                                             "JSON text")
+            continue
+        try:
+            yield number, raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            yield number, _Unreadable(
+                f"{where}: not valid UTF-8: byte 0x{raw[exc.start]:02x} at byte offset "
+                f"{start + exc.start}; it is probably Latin-1 or Windows-1252: re-encode the "
+                "file, e.g. iconv -f latin1 -t utf-8 in.jsonl > out.jsonl")
 
 
 def _jsonl_article(line: str, source: str, options: ReadOptions) -> Article:
@@ -277,9 +354,11 @@ def _jsonl_article(line: str, source: str, options: ReadOptions) -> Article:
     except _Unreadable as exc:
         raise _Unreadable(str(exc), article_id.strip()) from None
     metadata = {k: v for k, v in record.items() if k not in _JSONL_KEYS}
+    given = isinstance(reference, tuple)  # a list in the JSON: one reference per line of text
     return Article(id=article_id.strip(), title=title.strip(), paragraphs=paragraphs,
                    source=source, language=options.language, reference=reference,
-                   reference_summary=summary.strip() or None, metadata=metadata)
+                   reference_summary=summary.strip() or None, given_segments=given,
+                   reference_sets=(("ref", reference),) if given else (), metadata=metadata)
 
 
 def _parse_object(line: str, source: str) -> dict[str, Any]:

@@ -18,10 +18,19 @@ class Article:
         paragraphs: Body paragraphs in order (the title excluded).
         source: Where it came from (path, or ``path:line`` for JSONL).
         language: Source language code.
-        reference: English reference: one string for the whole text, or a tuple with one
-            reference per source segment.
+        reference: English reference: one string for the whole text (``given_segments``
+            false), or a tuple with one reference per given source segment (``given_segments``
+            true); None without a reference.
         reference_summary: Optional English reference summary.
-        metadata: Anything else the reader found.
+        given_segments: True when ``paragraphs`` are segments given by a test set: each is
+            translated as it is (split only if too long for the model) and scored against the
+            reference segment at the same position.
+        reference_sets: Every reference translation of the given segments, as (translator
+            name, segments) pairs; the first is ``reference``. Empty for whole-text references.
+        blocks: For given segments, the paragraph (``<p>``/``<h1>`` block) each belongs to, so
+            that the brief keeps the test set's paragraphs; empty: one paragraph each.
+        testset: The test set's name (WMT ``setid`` or file stem); empty for plain articles.
+        metadata: Anything else the reader found (not used by the pipeline).
     """
 
     id: str
@@ -31,7 +40,18 @@ class Article:
     language: str = "fr"
     reference: str | tuple[str, ...] | None = None
     reference_summary: str | None = None
+    given_segments: bool = False
+    reference_sets: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    blocks: tuple[int, ...] = ()
+    testset: str = ""
     metadata: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def reference_text(self) -> str:
+        """The human translation as one text (given segments joined by spaces); may be empty."""
+        if self.reference is None:
+            return ""
+        return " ".join(self.reference) if self.given_segments else str(self.reference)
 
 
 @dataclass(frozen=True)
@@ -87,6 +107,7 @@ class ArticleResult:
     source: str
     status: Literal["ok", "failed"]
     error: str | None = None
+    position: int = 0  # the input's place in the run's input order (results are kept in it)
     article: Article | None = None
     title: str = ""
     segments: tuple[TranslatedSegment, ...] = ()

@@ -4,39 +4,58 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich.markup import escape
+
 from .evaluate import Comparison
 from .records import Score
 from .runner import RunOutcome
 
 
 def print_outcome(console: Any, outcome: RunOutcome) -> None:
-    """Print the briefs' English titles and summaries, failures, corpus scores and file paths."""
+    """Print the first briefs' titles and summaries, the failures, counts, corpus scores and
+    where the files are (the rest of the briefs are in the files)."""
     from rich.table import Table
 
-    for result in outcome.results:
-        if result.status == "ok":
-            console.rule(f"[bold]{result.title or result.article_id}")
-            console.print(result.summary or "[dim](no summary)[/dim]")
-            flags = ", ".join(result.flags)
-            console.print(f"[dim]{result.article_id}: {result.stats.get('segments', 0)} segments, "
-                          f"{result.stats.get('splits', 0)} split"
-                          f"{'; flags: ' + flags if flags else ''}[/dim]")
-    failed = outcome.failed
-    if failed:
-        table = Table("article", "reason", title=f"{len(failed)} failed", title_style="bold red")
-        for result in failed:
-            table.add_row(result.source, result.error or "")
+    for result in outcome.shown:
+        console.rule(f"[bold]{escape(result['title'] or result['id'])}")
+        console.print(escape(result["summary"]) or "[dim](no summary)[/dim]")
+        stats, flags = result.get("stats") or {}, ", ".join(result.get("flags") or [])
+        console.print(f"[dim]{escape(result['id'])}: {stats.get('segments', 0)} segments, "
+                      f"{stats.get('splits', 0)} split"
+                      f"{'; flags: ' + escape(flags) if flags else ''}[/dim]")
+    counts = outcome.counts
+    if counts.get("ok", 0) > len(outcome.shown):
+        console.print(f"[dim]... and {counts['ok'] - len(outcome.shown)} more briefs in "
+                      f"{outcome.out_dir / 'briefs'}[/dim]")
+    if outcome.failed:
+        table = Table("article", "reason", title=f"{outcome.failed} failed",
+                      title_style="bold red")
+        for result in outcome.failures:
+            table.add_row(escape(result["source"] or result["id"]), escape(result["error"] or ""))
         console.print(table)
+        if outcome.failed > len(outcome.failures):
+            console.print(f"[dim]... {outcome.failed - len(outcome.failures)} more failures in "
+                          "results.jsonl[/dim]")
     print_corpus(console, outcome.corpus_scores)
     for note in outcome.notes:
-        console.print(f"[yellow]{note}[/yellow]")
-    done = len(outcome.results) - len(failed)
+        console.print(f"[yellow]{escape(note)}[/yellow]")
+    _print_counts(console, outcome)
+
+
+def _print_counts(console: Any, outcome: RunOutcome) -> None:
+    counts = outcome.counts
     times = ", ".join(f"{k} {v:.1f}s" for k, v in outcome.timings.items())
-    console.print(f"{done} of {len(outcome.results)} articles done ({times}).")
+    earlier = (f"; {counts['skipped']} were done by an earlier attempt"
+               if counts.get("skipped") else "")
+    console.print(f"{counts.get('ok', 0)} of {counts.get('articles', 0)} articles done, "
+                  f"{outcome.failed} failed{earlier} ({times}).")
     for kind, (hits, misses) in outcome.memory.items():
         console.print(f"Memory: {hits} of {hits + misses} {kind} inputs reused, "
                       f"{misses} computed.")
-    for name in ("briefs/", "results.jsonl", "pipeline.sqlite", "config.resolved.yaml"):
+    names = ["briefs/", "results.jsonl", "pipeline.sqlite", "config.resolved.yaml"]
+    names += [n for n in ("metrics.json", "hypotheses.en.txt")
+              if (outcome.out_dir / n).is_file()]
+    for name in names:
         console.print(f"  {outcome.out_dir / name}")
 
 

@@ -1,47 +1,90 @@
-"""The flow, written out in order: read -> segment -> translate -> summarise -> score -> store.
+"""The flow, written out in order, one chunk at a time.
 
-Each stage is a plain function call. Models are passed in (or built from the config once), so
-tests can run the whole flow with fakes that satisfy the :class:`Translator` and
-:class:`Summariser` protocols.
+    list inputs (lazily) -> chunk -> [segment -> translate -> summarise -> score] -> commit
+    at the end: corpus scores, metrics.json, the files rewritten in input order
+
+Inputs are read lazily and grouped into chunks of about ``run.chunk_segments`` segments; each
+chunk goes through :func:`process_chunk` (articles in, results out: the unit an executor calls)
+and is committed at once, so memory stays bounded, the first brief appears after the first
+chunk, and a crash or Ctrl-C loses at most the chunk in flight. Running the same command again
+resumes: finished articles are skipped, failed ones retried.
+
+Models are passed in (or built from the config once), so tests can run the whole flow with fakes
+that satisfy the :class:`Translator` and :class:`Summariser` protocols.
 """
 
 from __future__ import annotations
 
+import re
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
-from .config import Config, dump_config
-from .errors import ConfigError, InputError, ModelError
-from .evaluate import add_fidelity, write_evaluation
+from .config import Config, config_differences, dump_config
+from .errors import ConfigError, InputError, Interrupted, ModelError
 from .memory import Memory
 from .records import Article, ArticleResult, ReadFailure, Score, Segment, TranslatedSegment
-from .store import Store
+from .store import RunState, Store
 from .summarise import Summariser, build_summariser
-from .translate import Translator, one_to_one, translate_in_chunks
+from .translate import Advance, Translator, one_to_one, translate_sorted
 
-# A progress callback: called with (stage, total) it returns a function to call with advances.
-Progress = Callable[[str, int], Callable[[int], None]]
+Item = Article | ReadFailure
+SHOWN_BRIEFS = 5  # briefs printed at the end of a run; the rest are in the files
+SHOWN_FAILURES = 20
+
+
+class _Silent:
+    """A progress display that shows nothing (see :mod:`pipeline.progress`)."""
+
+    def begin(self, total_articles: int | None) -> None:
+        """Nothing to show."""
+
+    def stage(self, name: str, total: int) -> Advance:
+        """An advance function that does nothing."""
+        return lambda n: None
+
+    def articles(self, done: int, failed: int = 0) -> None:
+        """Nothing to show."""
+
+    def note(self, message: str) -> None:
+        """Nothing to show."""
+
+    def close(self) -> None:
+        """Nothing to close."""
 
 
 @dataclass
 class RunOutcome:
-    """What a run produced, for the command line to report."""
+    """What a run produced, for the command line to report (read back from the store)."""
 
     name: str
     out_dir: Path
-    results: list[ArticleResult]
+    counts: dict[str, int]  # articles, ok, failed, skipped (finished by an earlier attempt)
+    shown: list[dict[str, Any]] = field(default_factory=list)  # first briefs, results.jsonl form
+    failures: list[dict[str, Any]] = field(default_factory=list)  # first failures, same form
     corpus_scores: list[Score] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     memory: dict[str, tuple[int, int]] = field(default_factory=dict)  # kind -> (hits, misses)
     notes: list[str] = field(default_factory=list)  # what was not scored, and why
+    resumed: bool = False
 
     @property
-    def failed(self) -> list[ArticleResult]:
-        """The articles that ended as failures."""
-        return [r for r in self.results if r.status == "failed"]
+    def failed(self) -> int:
+        """How many articles ended as failures."""
+        return self.counts.get("failed", 0)
+
+
+@dataclass
+class Stages:
+    """The models and settings a chunk goes through: what :func:`process_chunk` needs."""
+
+    translator: Translator
+    summariser: Summariser
+    max_segment_tokens: int = 256
+    fidelity: bool = True  # summarise references too, to score brief fidelity
 
 
 @dataclass
@@ -49,6 +92,7 @@ class _Work:
     """An article on its way through the stages."""
 
     article: Article
+    position: int
     segments: list[Segment]
     splits: int
     translations: list[str] = field(default_factory=list)
@@ -58,82 +102,219 @@ class _Work:
 
 
 def run(config: Config, *, translator: Translator | None = None,
-        summariser: Summariser | None = None, progress: Progress | None = None) -> RunOutcome:
-    """Run the whole pipeline for ``config`` and store everything under its output dir.
+        summariser: Summariser | None = None, progress: Any = None,
+        overwrite: bool = False) -> RunOutcome:
+    """Run the pipeline for ``config``, committing each chunk under its output dir.
+
+    Args:
+        config: The validated config.
+        translator, summariser: Models to use instead of those the config names (tests).
+        progress: A :class:`pipeline.progress.Progress` display; None shows nothing.
+        overwrite: Start a new run even if ``output.dir`` holds another run (its files are
+            moved aside, see :meth:`Store.open`).
 
     Raises:
-        ConfigError: the input path matches nothing.
+        ConfigError: the input path matches nothing, or the output dir is in use or holds
+            another run.
         ModelError: a model is missing (raised before any article is processed).
+        Interrupted: Ctrl-C or SIGTERM; every committed chunk is kept and the run can resume.
     """
-    from .readers import read_inputs
+    from .readers import count_inputs, find_inputs
 
-    started = datetime.now(timezone.utc)
-    name = config.run.name or started.strftime("%Y%m%d-%H%M%S")
-    timings: dict[str, float] = {}
-    clock = start_clock = time.perf_counter()
-    inputs = _read(config, read_inputs)
+    progress = progress or _Silent()
+    clock = time.perf_counter()
+    name = config.run.name or datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
+    try:
+        files = find_inputs(config.input.path, references=config.input.references)
+    except InputError as exc:
+        raise ConfigError(f"input.path: {exc}") from None
     paths = resolve_models(config, translator is None, summariser is None)
+    store = Store(config.output_dir(name))
+    state = store.open(name, config.model_dump(mode="json"), differences=config_differences,
+                       overwrite=overwrite)
+    memory = None
+    try:
+        store.write_config(dump_config(config))
+        stages, memory = _stages(config, paths, translator, summariser)
+        if state.resumed:
+            progress.note(f"resuming run {state.name!r}: {state.done} articles done, "
+                          f"{state.failed} failed ones to retry")
+        progress.begin(count_inputs(files))
+        timings = {"load": time.perf_counter() - clock}
+        skipped = _run_chunks(config, files, stages, store, progress, timings)
+        return _finish(config, store, state, stages, memory, timings, skipped, clock)
+    except KeyboardInterrupt:
+        counts = store.counts()
+        store.mark("interrupted", {**counts, "peak_rss_mb": peak_rss_mb()})
+        raise Interrupted(f"stopped; {counts['articles']} articles are stored in "
+                          f"{store.out_dir}", str(store.out_dir), counts) from None
+    finally:
+        progress.close()
+        store.close()
+        if memory:
+            memory.close()
+
+
+def _stages(config: Config, paths: dict[str, Path], translator: Translator | None,
+            summariser: Summariser | None) -> tuple[Stages, Memory | None]:
+    """Load (lazily) the models the config names, behind the translation memory if enabled."""
     translator = translator or _build_translator(config, paths.get("translate"))
     summariser = summariser or build_summariser(config, paths.get("summarise"))
-    memory, translator, summariser = _with_memory(config, translator, summariser)
-    timings["load"] = time.perf_counter() - clock
-    out_dir = config.output_dir(name)
-    store = Store(out_dir)
-    store.open_run(name, config.model_dump(mode="json"), started_at=started.isoformat())
-    store.write_config(dump_config(config))
+    memory = None
+    if config.cache.enabled:
+        from .memory import CachedSummariser, CachedTranslator
 
-    work = [_segment(a, translator, config) for a in inputs if isinstance(a, Article)]
-    clock = time.perf_counter()
-    _translate(work, translator, progress)
-    timings["translate"] = time.perf_counter() - clock
-    clock = time.perf_counter()
-    _summarise(work, summariser, progress)
-    timings["summarise"] = time.perf_counter() - clock
-
-    from .scoring import corpus_level, score_article
-
-    results = [_failure(f) for f in inputs if isinstance(f, ReadFailure)]
-    results += [score_article(w.article, _pairs(w), w.summary, w.splits, w.summary_chunks)
-                if w.error is None else _failed_work(w) for w in work]
-    order = {item.id: i for i, item in enumerate(inputs)}
-    results.sort(key=lambda r: order.get(r.article_id, len(order)))
-    corpus = corpus_level(results)
-    notes = _comet(config, results, corpus)
-    results = _with_fidelity(results, summariser)
-    timings["model calls"] = sum(_model_seconds(m) for m in (translator, summariser))
-    timings["total"] = time.perf_counter() - start_clock
-    _store_all(store, results, corpus, timings)
-    write_evaluation(out_dir, name, results, corpus, notes)
-    usage = {k: (u.hits, u.misses) for k, u in memory.usage.items()} if memory else {}
-    if memory:
-        memory.close()
-    return RunOutcome(name, out_dir, results, corpus, timings, usage, notes)
+        memory = Memory(config.cache.path)
+        if translator.cache_key() is not None:
+            translator = CachedTranslator(translator, memory)  # type: ignore[assignment]
+        if summariser.cache_key() is not None:
+            summariser = CachedSummariser(summariser, memory)  # type: ignore[assignment]
+    budget = min(config.segment.max_tokens, translator.max_input_tokens - 2)
+    return Stages(translator, summariser, budget), memory
 
 
-def _with_memory(config: Config, translator: Translator, summariser: Summariser
-                 ) -> tuple[Memory | None, Translator, Summariser]:
-    """Put the translation memory in front of the models (those that can name their settings)."""
-    if not config.cache.enabled:
-        return None, translator, summariser
-    from .memory import CachedSummariser, CachedTranslator
+def _run_chunks(config: Config, files: list[Path], stages: Stages, store: Store,
+                progress: Any, timings: dict[str, float]) -> int:
+    """Read, process and commit chunk after chunk; returns how many articles were skipped."""
+    from .readers import iter_inputs
+    from .scoring import corpus_part
 
-    memory = Memory(config.cache.path)
-    if hasattr(translator, "cache_key"):
-        translator = CachedTranslator(translator, memory)
-    if hasattr(summariser, "cache_key"):
-        summariser = CachedSummariser(summariser, memory)
-    return memory, translator, summariser
+    items = iter_inputs(config.input.path, config.input.format, max_chars=config.input.max_chars,
+                        language=config.input.language,
+                        check_language=config.input.check_language,
+                        references=config.input.references, origlang=config.input.origlang,
+                        files=files)
+    skipped = [0]
+    for number, chunk in enumerate(chunks(items, config.run.chunk_segments, store.is_done,
+                                          skipped, progress), start=1):
+        results = process_chunk(chunk, stages, progress, timings)
+        store.commit(results, [corpus_part(r) for r in results])
+        failed = sum(r.status == "failed" for r in results)
+        progress.articles(len(results), failed)
+        progress.note(f"chunk {number}: {len(results)} articles committed "
+                      f"({failed} failed)")
+    return skipped[0]
 
 
-def _store_all(store: Store, results: list[ArticleResult], corpus: list[Score],
-               timings: dict[str, float]) -> None:
-    for result in results:
-        store.add(result)
+def chunks(items: Iterable[Item], budget: int, is_done: Callable[[str], bool],
+           skipped: list[int] | None = None, progress: Any = None
+           ) -> Iterator[list[tuple[int, Item]]]:
+    """Group ``(position, item)`` pairs into chunks of about ``budget`` segments.
+
+    Articles ``is_done`` says are finished are left out (counted in ``skipped[0]`` and shown as
+    done). An article is never split across chunks; one larger than the budget is a chunk of
+    its own.
+    """
+    chunk: list[tuple[int, Item]] = []
+    size = 0
+    for position, item in enumerate(items):
+        if is_done(item.id):
+            if skipped is not None:
+                skipped[0] += 1
+            if progress is not None:
+                progress.articles(1)
+            continue
+        chunk.append((position, item))
+        size += estimate_segments(item)
+        if size >= budget:
+            yield chunk
+            chunk, size = [], 0
+    if chunk:
+        yield chunk
+
+
+_SENTENCE_END = re.compile(r"[.!?…]+[\"»”')\]]*(?:\s|$)")
+
+
+def estimate_segments(item: Item) -> int:
+    """About how many segments an article gives (sentence ends counted, no model needed)."""
+    if isinstance(item, ReadFailure):
+        return 1
+    if item.given_segments:
+        return len(item.paragraphs) + 1
+    return 1 + sum(max(1, len(_SENTENCE_END.findall(p))) for p in item.paragraphs)
+
+
+def process_chunk(chunk: Sequence[tuple[int, Item]], stages: Stages, progress: Any = None,
+                  timings: dict[str, float] | None = None) -> list[ArticleResult]:
+    """Segment, translate, summarise and score one chunk of articles.
+
+    Segments of every article in the chunk are translated together, longest first; summaries
+    are made together too. A failure in any stage fails only the articles it concerns, each
+    with its reason.
+
+    Args:
+        chunk: ``(position in the input, article or read failure)`` pairs.
+        stages: The models and settings.
+        progress: A progress display (per-batch advances of both model stages).
+        timings: Seconds per stage, added to.
+
+    Returns:
+        One result per input, in input order (``position`` set).
+    """
+    from .scoring import score_article
+
+    progress = progress or _Silent()
+    timings = timings if timings is not None else {}
+    work = [_segment(item, position, stages) for position, item in chunk
+            if isinstance(item, Article)]
+    with _timed(timings, "translate"):
+        _translate(work, stages.translator, progress)
+    with _timed(timings, "summarise"):
+        _summarise(work, stages.summariser, progress)
+        results = [replace(_failure(item), position=position) for position, item in chunk
+                   if isinstance(item, ReadFailure)]
+        scored = [replace(score_article(w.article, _pairs(w), w.summary, w.splits,
+                                        w.summary_chunks), position=w.position)
+                  if w.error is None else _failed_work(w) for w in work]
+        if stages.fidelity:
+            scored = _with_fidelity(scored, stages.summariser)
+    return sorted(results + scored, key=lambda r: r.position)
+
+
+class _timed:
+    """Add the seconds a block takes to ``timings[key]``."""
+
+    def __init__(self, timings: dict[str, float], key: str) -> None:
+        self.timings, self.key = timings, key
+
+    def __enter__(self) -> None:
+        self.start = time.perf_counter()
+
+    def __exit__(self, *exc: object) -> None:
+        elapsed = time.perf_counter() - self.start
+        self.timings[self.key] = self.timings.get(self.key, 0.0) + elapsed
+
+
+def _finish(config: Config, store: Store, state: RunState, stages: Stages,
+            memory: Memory | None, timings: dict[str, float], skipped: int,
+            clock: float) -> RunOutcome:
+    """Corpus scores and metrics.json from what is stored; final files and counts."""
+    from .evaluate import comet_score, evaluation_summary
+    from .scoring import corpus_level, corpus_text
+
+    text = corpus_text(store.corpus_parts())
+    corpus = corpus_level(text)
+    notes = []
+    if config.scores.comet_model and corpus:
+        try:
+            corpus.append(comet_score(text, config.scores.comet_model))
+        except ModelError as exc:
+            notes.append(f"COMET not scored: {exc}")
     store.add_corpus_scores(corpus)
-    ok = sum(r.status == "ok" for r in results)
-    store.close_run({"articles": len(results), "ok": ok, "failed": len(results) - ok,
-                     "seconds": {k: round(v, 3) for k, v in timings.items()},
-                     "peak_rss_mb": peak_rss_mb()})
+    counts = store.counts()
+    if text.hypotheses:
+        store.write_metrics(evaluation_summary(state.name, text, corpus, counts,
+                                               store.mean_scores("fidelity "), notes))
+    timings["model calls"] = stages.translator.model_seconds + stages.summariser.model_seconds
+    timings["total"] = time.perf_counter() - clock
+    store.finish({**counts, "skipped": skipped, "seconds": {k: round(v, 3) for k, v in
+                                                             timings.items()},
+                  "peak_rss_mb": peak_rss_mb()})
+    usage = {k: (u.hits, u.misses) for k, u in memory.usage.items()} if memory else {}
+    return RunOutcome(state.name, store.out_dir, {**counts, "skipped": skipped},
+                      store.results("ok", SHOWN_BRIEFS), store.results("failed", SHOWN_FAILURES),
+                      corpus, timings, usage, notes, state.resumed)
 
 
 def peak_rss_mb() -> float | None:
@@ -151,29 +332,10 @@ def peak_rss_mb() -> float | None:
     return None
 
 
-def _model_seconds(stage: object) -> float:
-    """Seconds a stage's engine spent inside model calls (0 for stages without a model)."""
-    inner = getattr(stage, "inner", stage)  # behind the translation memory
-    return float(getattr(getattr(inner, "engine", None), "model_seconds", 0.0) or 0.0)
-
-
-def _comet(config: Config, results: list[ArticleResult], corpus: list[Score]) -> list[str]:
-    """Add corpus COMET when a checkpoint is configured; say why not when it cannot be."""
-    from .evaluate import comet_score
-
-    if not (config.scores.comet_model and corpus):
-        return []
-    try:
-        corpus.append(comet_score(results, config.scores.comet_model))
-    except ModelError as exc:
-        return [f"COMET not scored: {exc}"]
-    return []
-
-
 def _with_fidelity(results: list[ArticleResult], summariser: Summariser) -> list[ArticleResult]:
     """Brief fidelity where references exist; a failure costs those scores (recorded), not the
     articles."""
-    from dataclasses import replace
+    from .evaluate import add_fidelity
 
     try:
         return add_fidelity(results, summariser)
@@ -181,17 +343,6 @@ def _with_fidelity(results: list[ArticleResult], summariser: Summariser) -> list
         why = f"brief fidelity not scored: {type(exc).__name__}: {exc}"
         return [replace(r, stats={**r.stats, "fidelity_error": why}) if r.status == "ok" else r
                 for r in results]
-
-
-def _read(config: Config, read_inputs: Callable[..., list[Article | ReadFailure]]
-          ) -> list[Article | ReadFailure]:
-    try:
-        return read_inputs(config.input.path, config.input.format,
-                           max_chars=config.input.max_chars, language=config.input.language,
-                           check_language=config.input.check_language,
-                           references=config.input.references, origlang=config.input.origlang)
-    except InputError as exc:
-        raise ConfigError(f"input.path: {exc}") from None
 
 
 def resolve_models(config: Config, translator: bool, summariser: bool) -> dict[str, Path]:
@@ -214,55 +365,73 @@ def _build_translator(config: Config, model_dir: Path | None) -> Translator:
     return build_translator(config, model_dir)
 
 
-def _segment(article: Article, translator: Translator, config: Config) -> _Work:
+def _segment(article: Article, position: int, stages: Stages) -> _Work:
     from .segment import segment_article
 
-    count = getattr(translator, "count_tokens", None) or (lambda text: len(text.split()))
-    limit = getattr(translator, "max_input_tokens", 512)
-    budget = min(config.segment.max_tokens, limit - 2)
     try:
-        segments, splits = segment_article(article, count, budget)
+        segments, splits = segment_article(article, stages.translator.count_tokens,
+                                           stages.max_segment_tokens)
     except ModelError:
         raise  # the model's tokenizer, not the article: stop the run with one message
     except Exception as exc:  # noqa: BLE001 - recorded as this article's failure
-        return _Work(article, [], 0, error=f"segment failed: {type(exc).__name__}: {exc}")
-    return _Work(article, segments, splits)
+        return _Work(article, position, [], 0,
+                     error=f"segment failed: {type(exc).__name__}: {exc}")
+    return _Work(article, position, segments, splits)
 
 
-def _translate(work: list[_Work], translator: Translator, progress: Progress | None) -> None:
-    """All segments of all articles at once; if that fails, each article is retried alone."""
-    texts = [s.source for w in work for s in w.segments]
-    advance = progress("translate", len(texts)) if progress else None
+def _stage_progress(progress: Any, name: str, total: int) -> tuple[Advance, Callable[[], None]]:
+    """An advance function for a stage and a ``complete`` that tops it up to ``total``
+    (repeated texts are computed once, so a model may report fewer)."""
+    advance = progress.stage(name, total)
+    seen = [0]
+
+    def step(n: int) -> None:
+        n = min(n, total - seen[0])
+        if n > 0:
+            seen[0] += n
+            advance(n)
+
+    return step, lambda: step(total - seen[0])
+
+
+def _translate(work: list[_Work], translator: Translator, progress: Any) -> None:
+    """All segments of the chunk at once; if that fails, each article is retried alone."""
+    live = [w for w in work if w.error is None]
+    texts = [s.source for w in live for s in w.segments]
+    advance, complete = _stage_progress(progress, "translate", len(texts))
     try:
-        flat = translate_in_chunks(translator, texts, progress=advance)
+        flat = translate_sorted(translator, texts, progress=advance)
     except Exception:  # noqa: BLE001 - find which articles fail instead of failing them all
-        for w in work:
+        for w in live:
             sources = [s.source for s in w.segments]
             out = _isolate(w, "translate", lambda s=sources: translator.translate(s), len(sources))
             w.translations = out or []
+        complete()
         return
     position = 0
-    for w in work:
+    for w in live:
         w.translations = flat[position:position + len(w.segments)]
         position += len(w.segments)
+    complete()
 
 
-def _summarise(work: list[_Work], summariser: Summariser, progress: Progress | None) -> None:
+def _summarise(work: list[_Work], summariser: Summariser, progress: Any) -> None:
     """One call for every article still alive; if that fails, each article is retried alone."""
     live = [w for w in work if w.error is None]
     texts = [_english_body(w) for w in live]
-    advance = progress("summarise", len(texts)) if progress else None
+    advance, complete = _stage_progress(progress, "summarise", len(texts))
     try:
-        summaries = one_to_one(summariser.summarise(texts), texts, "summariser")
-        for w, summary, n in zip(live, summaries, _chunks(summariser, len(live)), strict=True):
+        summaries = one_to_one(summariser.summarise(texts, progress=advance), texts,
+                               "summariser")
+        for w, summary, n in zip(live, summaries, _chunks_of(summariser, len(live)),
+                                 strict=True):
             w.summary, w.summary_chunks = summary, n
     except Exception:  # noqa: BLE001 - isolate the failing article(s)
         for w, text in zip(live, texts, strict=True):
             out = _isolate(w, "summarise", lambda t=text: summariser.summarise([t]), 1)
             if out is not None:
-                w.summary, w.summary_chunks = out[0], _chunks(summariser, 1)[0]
-    if advance:
-        advance(len(texts))
+                w.summary, w.summary_chunks = out[0], _chunks_of(summariser, 1)[0]
+    complete()
 
 
 def _isolate(w: _Work, stage: str, call: Callable[[], list[str]], expected: int
@@ -277,9 +446,9 @@ def _isolate(w: _Work, stage: str, call: Callable[[], list[str]], expected: int
         return None
 
 
-def _chunks(summariser: Summariser, n: int) -> list[int | None]:
-    chunks = getattr(summariser, "chunks", None)
-    return list(chunks) if chunks and len(chunks) == n else [None] * n
+def _chunks_of(summariser: Summariser, n: int) -> list[int | None]:
+    chunks = list(summariser.chunks)
+    return chunks if len(chunks) == n else [None] * n
 
 
 def _english_body(w: _Work) -> str:
@@ -297,4 +466,4 @@ def _failure(f: ReadFailure) -> ArticleResult:
 
 def _failed_work(w: _Work) -> ArticleResult:
     return ArticleResult(w.article.id, w.article.source, "failed", error=w.error,
-                         article=w.article)
+                         article=w.article, position=w.position)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import groupby
+from typing import Any
 
 from .metrics import article_scores, corpus_scores, length_ratio, rouge_scores, segment_scores
 from .quality import quality_flags
@@ -65,30 +66,52 @@ class CorpusText:
     references: list[list[str]] = field(default_factory=list)  # one stream per reference set
     sources: list[str] = field(default_factory=list)
     missing: int = 0
+    testsets: list[str] = field(default_factory=list)
+    articles: int = 0  # articles with a reference
 
 
-def corpus_text(results: Sequence[ArticleResult]) -> CorpusText:
-    """Collect hypotheses and reference streams from every article that has a reference."""
-    with_refs = [r for r in results if r.article is not None and r.article.reference is not None]
-    streams = min((len(reference_streams(r.article)) for r in with_refs), default=0)
+def corpus_part(result: ArticleResult) -> dict[str, Any] | None:
+    """One article's share of the test-set files, as stored with it (None without reference).
+
+    Keys: ``hypotheses`` (one line per reference segment, newlines collapsed; empty lines for a
+    failed article), ``references`` (one list per reference set), ``sources``, ``missing``
+    (lines a failure left empty) and ``testset``.
+    """
+    article = result.article
+    if article is None or article.reference is None:
+        return None
+    refs = reference_streams(article)
+    count = len(refs[0])
+    ok = result.status == "ok"
+    return {"hypotheses": [" ".join(h.split()) for h in _hypotheses(result)] if ok
+            else [""] * count,
+            "references": [[" ".join(r.split()) for r in stream] for stream in refs],
+            "sources": _sources(article, count), "missing": 0 if ok else count,
+            "testset": article.testset or article.source}
+
+
+def corpus_text(parts: Sequence[dict[str, Any] | None]) -> CorpusText:
+    """Line up the stored parts of every article that has a reference (see corpus_part).
+
+    Only the reference sets that every article has are kept.
+    """
+    kept = [p for p in parts if p]
+    streams = min((len(p["references"]) for p in kept), default=0)
     text = CorpusText(references=[[] for _ in range(streams)])
-    for result in with_refs:
-        refs = reference_streams(result.article)[:streams]
-        count = len(refs[0])
-        if result.status == "ok":
-            hyps = _hypotheses(result)
-        else:
-            hyps, text.missing = [""] * count, text.missing + count
-        text.hypotheses += hyps
-        text.sources += _sources(result.article, count)
-        for stream, ref in zip(text.references, refs, strict=True):
+    text.articles = len(kept)
+    for part in kept:
+        text.hypotheses += part["hypotheses"]
+        text.sources += part["sources"]
+        text.missing += part["missing"]
+        for stream, ref in zip(text.references, part["references"][:streams], strict=True):
             stream += ref
+        if part["testset"] not in text.testsets:
+            text.testsets.append(part["testset"])
     return text
 
 
-def corpus_level(results: Sequence[ArticleResult]) -> list[Score]:
+def corpus_level(text: CorpusText) -> list[Score]:
     """Corpus BLEU, chrF++ and TER over every article that has a reference (none if none has)."""
-    text = corpus_text(results)
     if not text.hypotheses:
         return []
     refs = text.references[0] if len(text.references) == 1 else text.references
@@ -103,24 +126,23 @@ def reference_streams(article: Article) -> list[list[str]]:
     reference = article.reference
     if reference is None:
         return []
-    if isinstance(reference, str):
-        return [[" ".join(reference.split())]]
-    several = article.metadata.get("references") or {}
-    if len(several) > 1:
-        return [list(r) for r in several.values()]
+    if not article.given_segments:
+        return [[" ".join(str(reference).split())]]
+    if len(article.reference_sets) > 1:
+        return [list(segments) for _, segments in article.reference_sets]
     return [list(reference)]
 
 
 def _hypotheses(result: ArticleResult) -> list[str]:
     body = [p for p in result.segments if p.segment.paragraph >= 0]
     article = result.article
-    if article is not None and isinstance(article.reference, tuple):
+    if article is not None and article.given_segments:
         return _given_segments(body)
     return [" ".join(result.translation.split())]
 
 
 def _sources(article: Article, count: int) -> list[str]:
-    if isinstance(article.reference, tuple):
+    if article.given_segments:
         return [" ".join(p.split()) for p in article.paragraphs][:count]
     return [" ".join(" ".join(article.paragraphs).split())]
 
@@ -131,8 +153,8 @@ def _reference_scores(article: Article, body: list[TranslatedSegment],
     if not streams:
         return []
     refs = streams[0] if len(streams) == 1 else streams
-    if isinstance(article.reference, str):  # the whole text is one segment
-        return article_scores(translation, article.reference)
+    if not article.given_segments:  # the whole text is one segment
+        return article_scores(translation, article.reference_text)
     hyps = _given_segments(body)
     return corpus_scores(hyps, refs, scope="article") + segment_scores(hyps, refs)
 

@@ -269,7 +269,7 @@ def segment_article(
     """Cut an article into the segments that are translated one by one.
 
     The title (if any) becomes paragraph -1, sentence 0, and is not sentence-split. Each paragraph
-    is split into sentences, except when ``article.reference`` is a tuple: then each paragraph is a
+    is split into sentences, except when ``article.given_segments``: then each paragraph is a
     segment given by the test set and is kept whole, so that translations line up with the
     references (an empty given segment still yields one empty segment). Whatever is too long for
     the model is broken into pieces that share paragraph and sentence and differ in ``piece``.
@@ -282,7 +282,7 @@ def segment_article(
     Returns:
         The segments, ``index`` numbering them from 0, and how many sentences had to be broken.
     """
-    given = isinstance(article.reference, tuple)
+    given = article.given_segments
     units = [(-1, 0, article.title.strip())] if article.title.strip() else []
     if given:
         units += _given_units(article)
@@ -304,7 +304,7 @@ def segment_article(
 def _given_units(article: Article) -> list[tuple[int, int, str]]:
     """Given segments as (paragraph, sentence, text): grouped by the test set's ``<p>`` blocks
     when the reader recorded them, so the brief keeps the paragraphs; else one per paragraph."""
-    blocks = article.metadata.get("paragraph_of_segment")
+    blocks = article.blocks
     if not blocks or len(blocks) != len(article.paragraphs):
         return [(n, 0, p.strip()) for n, p in enumerate(article.paragraphs)]
     units, seen = [], {}

@@ -1,11 +1,16 @@
-"""Store results: ``pipeline.sqlite``, ``results.jsonl``, ``briefs/`` and ``config.resolved.yaml``.
+"""The run folder's one writer: ``pipeline.sqlite``, ``results.jsonl``, ``briefs/`` and the rest.
 
-- ``pipeline.sqlite`` keeps every run; within a run an article is keyed by its id, so adding it
-  again replaces its rows. Each article is one WAL-mode commit, so a crash keeps finished ones.
-- ``results.jsonl`` reflects the latest run, one line per article, appended as each article is
-  stored (so a crash keeps the finished ones). Adding an article again within a run rewrites the
-  file atomically (temp file + rename) with its line replaced, so ids never repeat.
-- ``briefs/<safe id>.md``: the English brief of each ``ok`` article; failed articles get none.
+- ``pipeline.sqlite`` keeps every run and is the truth: every other file can be rebuilt from it.
+  Articles arrive in chunks; each chunk is one SQLite transaction (WAL mode), so a crash keeps
+  every chunk committed before it and none of the chunk in flight.
+- ``briefs/<safe id>.md`` (``ok`` articles) are written atomically just before their chunk's
+  transaction; ``results.jsonl`` (and, for test sets, ``hypotheses.en.txt`` and
+  ``references*.en.txt``) get the chunk's lines appended just after it. They are rewritten from the
+  database, in input order, when a run resumes and when it finishes, so a crash between the two
+  never leaves a line missing or doubled in the final files.
+- A run folder belongs to one run: :meth:`Store.open` resumes the run stored there when the config
+  matches, and refuses otherwise (unless told to start over, which moves the earlier run's files
+  aside and keeps its rows). A lock file keeps a second process out while one is writing.
 """
 
 from __future__ import annotations
@@ -14,18 +19,27 @@ import hashlib
 import json
 import os
 import re
+import signal
 import sqlite3
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from pipeline.errors import ConfigError
 from pipeline.records import ArticleResult, Score
 
 DB_NAME = "pipeline.sqlite"
 RESULTS_NAME = "results.jsonl"
 BRIEFS_DIR = "briefs"
 CONFIG_NAME = "config.resolved.yaml"
+HYPOTHESES = "hypotheses.en.txt"
+METRICS = "metrics.json"
+LOCK_NAME = ".lock"
+SUPERSEDED_DIR = "superseded"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -34,7 +48,8 @@ CREATE TABLE IF NOT EXISTS runs (
 CREATE TABLE IF NOT EXISTS articles (
     run_id INTEGER NOT NULL REFERENCES runs(id), article_id TEXT NOT NULL, source TEXT,
     status TEXT NOT NULL, error TEXT, title_fr TEXT, title_en TEXT, translation TEXT,
-    flags_json TEXT, stats_json TEXT, PRIMARY KEY (run_id, article_id));
+    flags_json TEXT, stats_json TEXT, position INTEGER, result_json TEXT, eval_json TEXT,
+    PRIMARY KEY (run_id, article_id));
 CREATE TABLE IF NOT EXISTS segments (
     run_id INTEGER NOT NULL, article_id TEXT NOT NULL, idx INTEGER NOT NULL,
     paragraph INTEGER NOT NULL, sentence INTEGER NOT NULL, piece INTEGER NOT NULL,
@@ -49,7 +64,13 @@ CREATE TABLE IF NOT EXISTS scores (
 -- article_id and article/corpus scores a NULL segment_index.
 CREATE UNIQUE INDEX IF NOT EXISTS scores_key ON scores (
     run_id, COALESCE(article_id, ''), metric, scope, COALESCE(segment_index, -1));
+-- the key above is on an expression: one article's scores are found through this one
+CREATE INDEX IF NOT EXISTS scores_article ON scores (run_id, article_id);
 """
+# Columns added after the first release; an older pipeline.sqlite gets them on open.
+_ADDED_COLUMNS = {"position": "INTEGER", "result_json": "TEXT", "eval_json": "TEXT"}
+# Files a run writes at the top of its folder (briefs/ aside); moved away on --overwrite.
+_RUN_FILES = (RESULTS_NAME, CONFIG_NAME, METRICS, HYPOTHESES, "report.html")
 
 _UNSAFE_CHARS = re.compile(r"[^\w.\-]+")
 
@@ -80,6 +101,11 @@ def brief_name(article_id: str) -> str:
     if stem != article_id:
         stem += "-" + hashlib.sha1(article_id.encode("utf-8")).hexdigest()[:8]
     return f"{stem}.md"
+
+
+def reference_file_name(stream: int) -> str:
+    """``references.en.txt`` for the first reference set, ``references.N.en.txt`` after."""
+    return "references.en.txt" if stream == 0 else f"references.{stream + 1}.en.txt"
 
 
 def _score_dict(score: Score) -> dict[str, Any]:
@@ -166,6 +192,28 @@ def _write_atomic(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
+@contextmanager
+def deferred_interrupts() -> Iterator[None]:
+    """Hold Ctrl-C and SIGTERM back while the block runs, then deliver them.
+
+    A commit touches the database and several files; letting it finish keeps them in step.
+    Outside the main thread (where handlers cannot be set) the block simply runs.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    handler = lambda signum, _frame: caught.append(signum)  # noqa: E731
+    previous = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for signum, old in previous.items():
+            signal.signal(signum, old)
+        if caught:
+            signal.raise_signal(caught[0])
+
+
 def _insert_scores(
     conn: sqlite3.Connection, run_id: int, article_id: str | None, scores: Sequence[Score]
 ) -> None:
@@ -177,16 +225,19 @@ def _insert_scores(
     )
 
 
-def _replace_article(conn: sqlite3.Connection, run_id: int, result: ArticleResult) -> None:
-    """Delete then insert every row of one article (articles, segments, summaries, scores)."""
+def _replace_article(conn: sqlite3.Connection, run_id: int, result: ArticleResult,
+                     evaluation: dict[str, Any] | None) -> str:
+    """Delete then insert every row of one article; returns its ``results.jsonl`` line."""
     key = (run_id, result.article_id)
     for table in ("articles", "segments", "summaries", "scores"):
         conn.execute(f"DELETE FROM {table} WHERE run_id = ? AND article_id = ?", key)
     title_fr = result.article.title if result.article else ""
+    line = _json(result_line(result, run_id))
     conn.execute(
-        "INSERT INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (*key, result.source, result.status, result.error, title_fr, result.title,
-         result.translation, _json(list(result.flags)), _json(result.stats)),
+         result.translation, _json(list(result.flags)), _json(result.stats), result.position,
+         line, _json(evaluation) if evaluation else None),
     )
     # idx is the position in the result (Segment.index may be left at its default).
     conn.executemany(
@@ -197,13 +248,25 @@ def _replace_article(conn: sqlite3.Connection, run_id: int, result: ArticleResul
     if result.summary:
         conn.execute("INSERT INTO summaries VALUES (?, ?, ?)", (*key, result.summary))
     _insert_scores(conn, run_id, result.article_id, result.scores)
+    return line
+
+
+@dataclass(frozen=True)
+class RunState:
+    """The run a :class:`Store` writes: new, or an earlier one being resumed."""
+
+    run_id: int
+    name: str
+    resumed: bool
+    done: int = 0  # articles already finished (status ok) when it was opened
+    failed: int = 0  # articles recorded as failed when it was opened (they are retried)
 
 
 class Store:
-    """Writes runs into an output directory: ``open_run``, ``add`` per article, ``close_run``."""
+    """Writes one run folder: :meth:`open`, :meth:`commit` per chunk, :meth:`finish`."""
 
     def __init__(self, out_dir: Path) -> None:
-        """Remember where to write; nothing is touched until :meth:`open_run`.
+        """Remember where to write; nothing is touched until :meth:`open`.
 
         Args:
             out_dir: The run's output directory (``output.dir``).
@@ -212,104 +275,370 @@ class Store:
         self.db_path, self.results_path = self.out_dir / DB_NAME, self.out_dir / RESULTS_NAME
         self.run_id: int | None = None
         self._conn: sqlite3.Connection | None = None
-        self._lines: dict[str, str] = {}  # article id -> results.jsonl line, in arrival order
+        self._lock: Any = None
 
     def brief_path(self, article_id: str) -> Path:
         """Path of an article's brief (which exists only for ``ok`` articles)."""
         return self.out_dir / BRIEFS_DIR / brief_name(article_id)
 
-    def open_run(self, run_name: str, config: dict, started_at: str | None = None) -> int:
-        """Create the output layout if missing and record a new run.
+    # --- opening ----------------------------------------------------------------------------
 
-        Args:
-            run_name: Human name of the run.
-            config: The resolved config, stored as JSON.
-            started_at: ISO timestamp; defaults to now (UTC).
+    def lock(self) -> None:
+        """Take the folder's lock, or refuse at once if another process holds it.
 
-        Returns:
-            The new run's id.
+        The lock is an ``flock`` on ``.lock``: the system drops it when its process ends, even
+        on SIGKILL, so a crashed run never leaves the folder locked.
+
+        Raises:
+            ConfigError: another process is writing this folder, or the folder cannot be made.
         """
-        (self.out_dir / BRIEFS_DIR).mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(self.db_path)
+        try:
+            self.out_dir.mkdir(parents=True, exist_ok=True)
+            handle = open(self.out_dir / LOCK_NAME, "a+")  # noqa: SIM115 - held until close()
+        except OSError as exc:
+            raise ConfigError(f"output.dir {self.out_dir}: cannot be created or written: "
+                              f"{exc.strerror or exc}") from None
+        try:
+            import fcntl
+        except ImportError:  # not POSIX: no lock, as before
+            self._lock = handle
+            return
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            handle.close()
+            raise ConfigError(f"output.dir {self.out_dir} is in use by another process (its "
+                              f"{LOCK_NAME} is locked); wait for that run to end, or choose "
+                              "another output.dir") from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"{os.getpid()}\n")
+        handle.flush()
+        self._lock = handle
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.db_path, timeout=60)
         conn.execute("PRAGMA journal_mode=WAL")
         conn.executescript(_SCHEMA)
+        have = {row[1] for row in conn.execute("PRAGMA table_info(articles)")}
+        for column, kind in _ADDED_COLUMNS.items():
+            if column not in have:
+                conn.execute(f"ALTER TABLE articles ADD COLUMN {column} {kind}")
+        return conn
+
+    def open(self, name: str, config: dict[str, Any], *, differences: Any = None,
+             overwrite: bool = False) -> RunState:
+        """Resume the run stored here when its config matches; else start a new one.
+
+        Args:
+            name: The run's name (kept from the stored run when resuming).
+            config: The resolved config, stored as JSON.
+            differences: ``differences(stored_config, config) -> list[str]``: the settings
+                that would change the outputs; none means the stored run is resumed.
+            overwrite: Start a new run even if the folder holds another one; the earlier
+                run's files move to ``superseded/run-<id>/`` (its rows stay in the database).
+
+        Returns:
+            The run being written.
+
+        Raises:
+            ConfigError: the folder holds another run's files (the message lists the
+                differences and the ways out).
+        """
+        if self._lock is None:
+            self.lock()
+        foreign = self._foreign_files()
+        latest = self._latest_run()  # read before anything is written: a refusal changes nothing
+        if latest is not None and not overwrite:
+            changed = differences(json.loads(latest[2]), config) if differences else []
+            if changed:
+                raise ConfigError(self._refusal(latest, changed))
+        if latest is None and foreign and not overwrite:
+            raise ConfigError(f"output.dir {self.out_dir} already holds run outputs "
+                              f"({', '.join(foreign)}) but no {DB_NAME}; choose another "
+                              "output.dir, or pass --overwrite to move them aside and start")
+        self._conn = self._connect()
+        if latest is not None and not overwrite:
+            return self._resume(latest[0], latest[1])
+        if overwrite and (latest is not None or foreign):
+            self._move_aside(latest[0] if latest else 0)
+        return self._new(name, config)
+
+    def _latest_run(self) -> tuple | None:
+        """The latest stored run's (id, name, config_json, status, started_at), or None."""
+        if not self.db_path.is_file():
+            return None
+        conn = sqlite3.connect(self.db_path, timeout=60)
+        try:
+            return conn.execute("SELECT id, name, config_json, status, started_at FROM runs "
+                                "ORDER BY id DESC LIMIT 1").fetchone()
+        except sqlite3.DatabaseError:  # no runs table yet, or not a database
+            return None
+        finally:
+            conn.close()
+
+    def _foreign_files(self) -> list[str]:
+        names = [n for n in _RUN_FILES if (self.out_dir / n).exists()]
+        briefs = self.out_dir / BRIEFS_DIR
+        if briefs.is_dir() and any(briefs.iterdir()):
+            names.append(f"{BRIEFS_DIR}/")
+        return names
+
+    def _refusal(self, latest: tuple, changed: list[str]) -> str:
+        run_id, name, _, status, started = latest
+        shown = "; ".join(changed[:6]) + ("; ..." if len(changed) > 6 else "")
+        return (f"output.dir {self.out_dir} holds run {name!r} (run {run_id}, {status}, started "
+                f"{started}) made with another config: {shown}. To resume that run, use its "
+                f"config (it is in {self.out_dir / CONFIG_NAME}); to keep both, choose another "
+                "output.dir; to start a new run here, pass --overwrite (the earlier run's "
+                f"files move to {self.out_dir / SUPERSEDED_DIR}/run-{run_id}/, its database "
+                "rows are kept)")
+
+    def _move_aside(self, run_id: int) -> None:
+        """Move the top-level run files and briefs into ``superseded/run-<id>[-n]/``."""
+        target = self.out_dir / SUPERSEDED_DIR / f"run-{run_id}"
+        suffix = 1
+        while target.exists():
+            suffix += 1
+            target = self.out_dir / SUPERSEDED_DIR / f"run-{run_id}-{suffix}"
+        target.mkdir(parents=True)
+        names = [*_RUN_FILES, BRIEFS_DIR]
+        names += [p.name for p in self.out_dir.glob("references*.en.txt")]
+        for name in names:
+            if (self.out_dir / name).exists():
+                os.replace(self.out_dir / name, target / name)
+
+    def _new(self, name: str, config: dict[str, Any]) -> RunState:
+        conn = self._db()
         with conn:
             cursor = conn.execute(
                 "INSERT INTO runs (name, started_at, config_json, status) VALUES (?, ?, ?, ?)",
-                (run_name, started_at or _now(), _json(config), "running"),
-            )
-        self._conn, self.run_id, self._lines = conn, int(cursor.lastrowid or 0), {}
-        _write_atomic(self.results_path, "")  # the file reflects this run from now on
-        return self.run_id
+                (name, _now(), _json(config), "running"))
+        self.run_id = int(cursor.lastrowid or 0)
+        (self.out_dir / BRIEFS_DIR).mkdir(parents=True, exist_ok=True)
+        self._rewrite_files(ok_only=True)
+        return RunState(self.run_id, name, resumed=False)
 
-    def reopen_run(self, run_id: int) -> None:
-        """Continue a stored run (to score it again): its rows are replaced as articles are added.
+    def _resume(self, run_id: int, name: str) -> RunState:
+        conn = self._db()
+        self.run_id = run_id
+        with conn:
+            conn.execute("UPDATE runs SET status = 'running', finished_at = NULL WHERE id = ?",
+                         (run_id,))
+        done, failed = (conn.execute(
+            "SELECT COALESCE(SUM(status = 'ok'), 0), COALESCE(SUM(status != 'ok'), 0) "
+            "FROM articles WHERE run_id = ?", (run_id,)).fetchone())
+        (self.out_dir / BRIEFS_DIR).mkdir(parents=True, exist_ok=True)
+        self._rewrite_files(ok_only=True)  # drop a half-appended chunk; failures are redone
+        return RunState(run_id, name, resumed=True, done=int(done), failed=int(failed))
 
-        Args:
-            run_id: The run's id in ``pipeline.sqlite``.
-        """
-        conn = sqlite3.connect(self.db_path)
-        if conn.execute("SELECT 1 FROM runs WHERE id = ?", (run_id,)).fetchone() is None:
-            conn.close()
-            raise ValueError(f"{self.db_path} has no run {run_id}")
-        self._conn, self.run_id, self._lines = conn, run_id, {}
-        _write_atomic(self.results_path, "")  # rewritten in full as the articles are re-added
+    def _db(self) -> sqlite3.Connection:
+        if self._conn is None:
+            raise RuntimeError("Store is not open: call open() first")
+        return self._conn
 
     def _open(self) -> tuple[sqlite3.Connection, int]:
-        """The live connection and run id; raises if no run is open."""
-        if self._conn is None or self.run_id is None:
-            raise RuntimeError("Store has no open run: call open_run() before add()/close_run().")
-        return self._conn, self.run_id
+        conn = self._db()
+        if self.run_id is None:
+            raise RuntimeError("Store has no run: call open() first")
+        return conn, self.run_id
 
-    def add(self, result: ArticleResult) -> None:
-        """Store one article; adding the same id again in this run replaces it.
+    # --- writing ----------------------------------------------------------------------------
+
+    def is_done(self, article_id: str) -> bool:
+        """Whether this run already finished ``article_id`` (status ``ok``)."""
+        conn, run_id = self._open()
+        row = conn.execute("SELECT status FROM articles WHERE run_id = ? AND article_id = ?",
+                           (run_id, article_id)).fetchone()
+        return row is not None and row[0] == "ok"
+
+    def commit(self, results: Sequence[ArticleResult],
+               evaluations: Sequence[dict[str, Any] | None] | None = None) -> None:
+        """Store one chunk of finished articles: briefs, one transaction, then appended lines.
+
+        Adding an article id again in this run replaces its rows (a retried failure).
 
         Args:
-            result: The article's result, ``ok`` or ``failed``.
+            results: The chunk's articles, ``ok`` or ``failed``.
+            evaluations: Per result, its part of the test-set files (see
+                :func:`pipeline.scoring.corpus_part`), or None.
         """
         conn, run_id = self._open()
-        with conn:  # one transaction per article: all of it or none of it
-            _replace_article(conn, run_id, result)
-        line = _json(result_line(result, run_id))
-        if result.article_id in self._lines:  # rare: replace its line, rewriting the file
-            self._lines[result.article_id] = line
-            _write_atomic(self.results_path, "".join(f"{x}\n" for x in self._lines.values()))
-        else:  # the usual case: append, so a run costs O(n) writes, not O(n^2)
-            self._lines[result.article_id] = line
-            with self.results_path.open("a", encoding="utf-8") as handle:
-                handle.write(line + "\n")
-        brief = self.brief_path(result.article_id)
-        if result.status == "ok":
-            _write_atomic(brief, render_brief(result))
-        else:
-            brief.unlink(missing_ok=True)  # an earlier ok attempt in this run is now stale
+        evaluations = evaluations or [None] * len(results)
+        with deferred_interrupts():
+            for result in results:
+                if result.status == "ok":
+                    _write_atomic(self.brief_path(result.article_id), render_brief(result))
+                else:  # an id committed again as a failure: its earlier brief is stale
+                    self.brief_path(result.article_id).unlink(missing_ok=True)
+            with conn:
+                lines = [_replace_article(conn, run_id, r, e)
+                         for r, e in zip(results, evaluations, strict=True)]
+            self._append(self.results_path, lines)
+            self._append_evaluation([e for e in evaluations if e])
 
-    def add_corpus_scores(self, scores: list[Score]) -> None:
-        """Store corpus-level scores (``article_id`` NULL); re-adding a metric replaces it.
+    @staticmethod
+    def _append(path: Path, lines: Sequence[str]) -> None:
+        if not lines:
+            return
+        with path.open("a", encoding="utf-8") as handle:
+            handle.write("".join(f"{line}\n" for line in lines))
+            handle.flush()
+            os.fsync(handle.fileno())
 
-        Args:
-            scores: Scores over the whole run.
-        """
+    def _append_evaluation(self, parts: Sequence[dict[str, Any]]) -> None:
+        if not parts:
+            return
+        self._append(self.out_dir / HYPOTHESES, [h for p in parts for h in p["hypotheses"]])
+        for stream in range(min(len(p["references"]) for p in parts)):
+            lines = [r for p in parts for r in p["references"][stream]]
+            self._append(self.out_dir / reference_file_name(stream), lines)
+
+    def _rewrite_files(self, ok_only: bool = False) -> None:
+        """Rebuild ``results.jsonl`` and the test-set files from the database, in input order."""
+        conn, run_id = self._open()
+        where = "AND status = 'ok'" if ok_only else ""
+        rows = conn.execute(f"SELECT result_json, eval_json FROM articles WHERE run_id = ? "
+                            f"{where} ORDER BY position, article_id", (run_id,))
+        tmp = self.results_path.with_name(RESULTS_NAME + ".tmp")
+        parts = []
+        with tmp.open("w", encoding="utf-8") as handle:
+            for line, evaluation in rows:
+                if line:
+                    handle.write(line + "\n")
+                if evaluation:
+                    parts.append(json.loads(evaluation))
+        os.replace(tmp, self.results_path)
+        self.write_evaluation_files(parts, remove_first=True)
+
+    def write_evaluation_files(self, parts: Sequence[dict[str, Any]],
+                               remove_first: bool = False) -> None:
+        """Write ``hypotheses.en.txt`` and ``references*.en.txt`` from articles' corpus parts."""
+        if remove_first:
+            for path in [self.out_dir / HYPOTHESES, *self.out_dir.glob("references*.en.txt")]:
+                path.unlink(missing_ok=True)
+        streams = min((len(p["references"]) for p in parts), default=0)
+        if not parts:
+            return
+        _write_atomic(self.out_dir / HYPOTHESES, "".join(
+            f"{h}\n" for p in parts for h in p["hypotheses"]))
+        for stream in range(streams):
+            _write_atomic(self.out_dir / reference_file_name(stream), "".join(
+                f"{r}\n" for p in parts for r in p["references"][stream]))
+
+    # --- reading back -----------------------------------------------------------------------
+
+    def corpus_parts(self) -> list[dict[str, Any]]:
+        """Every stored article's corpus part (those with references), in input order."""
+        conn, run_id = self._open()
+        rows = conn.execute("SELECT eval_json FROM articles WHERE run_id = ? AND eval_json IS "
+                            "NOT NULL ORDER BY position, article_id", (run_id,))
+        return [json.loads(row[0]) for row in rows]
+
+    def counts(self) -> dict[str, int]:
+        """Articles stored in this run: ``articles``, ``ok``, ``failed``."""
+        conn, run_id = self._open()
+        total, ok = conn.execute("SELECT COUNT(*), COALESCE(SUM(status = 'ok'), 0) FROM "
+                                 "articles WHERE run_id = ?", (run_id,)).fetchone()
+        return {"articles": int(total), "ok": int(ok), "failed": int(total) - int(ok)}
+
+    def mean_scores(self, prefix: str) -> dict[str, float]:
+        """Mean article-level value of each metric whose name starts with ``prefix``."""
+        conn, run_id = self._open()
+        rows = conn.execute("SELECT metric, AVG(value) FROM scores WHERE run_id = ? AND scope = "
+                            "'article' AND metric LIKE ? GROUP BY metric ORDER BY metric",
+                            (run_id, prefix.replace("%", "") + "%"))
+        return {metric: round(value, 4) for metric, value in rows}
+
+    def stored_articles(self) -> Iterator[tuple[str, str, str | None, str, dict[str, Any],
+                                                list[tuple[Any, ...]]]]:
+        """Each stored article of this run: (id, status, error, summary, stats, segment rows
+        ``(idx, paragraph, sentence, piece, source, translation)``), one at a time."""
+        conn, run_id = self._open()
+        rows = conn.execute(
+            "SELECT a.article_id, a.status, a.error, s.summary, a.stats_json FROM articles a "
+            "LEFT JOIN summaries s ON s.run_id = a.run_id AND s.article_id = a.article_id "
+            "WHERE a.run_id = ? ORDER BY a.position, a.article_id", (run_id,)).fetchall()
+        for article_id, status, error, summary, stats in rows:
+            segments = conn.execute(
+                "SELECT idx, paragraph, sentence, piece, source, translation FROM segments "
+                "WHERE run_id = ? AND article_id = ? ORDER BY idx", (run_id, article_id))
+            yield (article_id, status, error, summary or "", json.loads(stats or "{}"),
+                   segments.fetchall())
+
+    def stored_scores(self, article_id: str, prefix: str) -> list[Score]:
+        """One article's stored scores whose metric starts with ``prefix``."""
+        conn, run_id = self._open()
+        rows = conn.execute("SELECT metric, value, scope, signature, segment_index FROM scores "
+                            "WHERE run_id = ? AND article_id = ? AND metric LIKE ?",
+                            (run_id, article_id, prefix + "%"))
+        return [Score(m, v, scope, sig, idx) for m, v, scope, sig, idx in rows]
+
+    def stored_counts(self) -> dict[str, Any]:
+        """The run's recorded counts (``runs.counts_json``): timings, peak memory..."""
+        conn, run_id = self._open()
+        row = conn.execute("SELECT counts_json FROM runs WHERE id = ?", (run_id,)).fetchone()
+        return json.loads(row[0]) if row and row[0] else {}
+
+    def results(self, status: str | None = None, limit: int | None = None
+                ) -> list[dict[str, Any]]:
+        """Stored ``results.jsonl`` records in input order (optionally one status, at most
+        ``limit``)."""
+        conn, run_id = self._open()
+        where = "AND status = ?" if status else ""
+        args: list[Any] = [run_id] + ([status] if status else [])
+        sql = (f"SELECT result_json FROM articles WHERE run_id = ? {where} "
+               "ORDER BY position, article_id")
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        return [json.loads(row[0]) for row in conn.execute(sql, args) if row[0]]
+
+    # --- finishing --------------------------------------------------------------------------
+
+    def add_corpus_scores(self, scores: Sequence[Score]) -> None:
+        """Store corpus-level scores (``article_id`` NULL); re-adding a metric replaces it."""
         conn, run_id = self._open()
         with conn:
             _insert_scores(conn, run_id, None, scores)
 
-    def close_run(self, counts: dict, status: str | None = None) -> None:
-        """Finish the run row and close the database.
+    def write_metrics(self, summary: dict[str, Any]) -> Path:
+        """Write ``metrics.json`` (atomically)."""
+        path = self.out_dir / METRICS
+        _write_atomic(path, json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
+        return path
+
+    def finish(self, counts: dict[str, Any], status: str | None = None) -> None:
+        """Rewrite the files in input order, record the counts and the final status.
 
         Args:
-            counts: Counts to record (e.g. ``{"ok": 9, "failed": 1}``).
+            counts: Counts to record, merged into those already stored (timings, memory...).
             status: Final status; by default ``partial`` if ``counts["failed"]``, else ``ok``.
         """
+        if status in (None, "ok", "partial"):
+            self._rewrite_files()
+        self.mark(status or ("partial" if counts.get("failed") else "ok"), counts)
+
+    def mark(self, status: str | None, counts: dict[str, Any] | None = None) -> None:
+        """Set the run's status (``interrupted``, ``ok``...; None keeps it) and merge
+        ``counts`` into its recorded counts."""
         conn, run_id = self._open()
-        final = status or ("partial" if counts.get("failed") else "ok")
+        merged = {**self.stored_counts(), **(counts or {})}
         with conn:
-            conn.execute(
-                "UPDATE runs SET finished_at = ?, counts_json = ?, status = ? WHERE id = ?",
-                (_now(), _json(counts), final, run_id),
-            )
-        conn.close()
-        self._conn = None
+            if status is None:
+                conn.execute("UPDATE runs SET counts_json = ? WHERE id = ?",
+                             (_json(merged), run_id))
+            else:
+                conn.execute("UPDATE runs SET finished_at = ?, counts_json = ?, status = ? "
+                             "WHERE id = ?", (_now(), _json(merged), status, run_id))
+
+    def close(self) -> None:
+        """Close the database and release the lock (idempotent)."""
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+        if self._lock is not None:
+            self._lock.close()
+            self._lock = None
 
     def write_config(self, resolved_yaml: str) -> Path:
         """Write ``config.resolved.yaml`` (creating the output directory if needed).
@@ -323,3 +652,61 @@ class Store:
         self.out_dir.mkdir(parents=True, exist_ok=True)
         _write_atomic(self.out_dir / CONFIG_NAME, resolved_yaml)
         return self.out_dir / CONFIG_NAME
+
+    # --- scoring a stored run again -------------------------------------------------------------
+
+    def open_existing(self) -> RunState:
+        """Open the latest run stored here to score it again (taking the lock).
+
+        Raises:
+            ConfigError: the folder is locked by a running process.
+            InputError: there is no stored run.
+        """
+        from pipeline.errors import InputError
+
+        if not self.db_path.is_file():
+            raise InputError(f"--run {self.out_dir}: no {DB_NAME} there; expected the "
+                             "output.dir of a run")
+        if self._lock is None:
+            self.lock()
+        conn = self._conn = self._connect()
+        row = conn.execute("SELECT id, name FROM runs ORDER BY id DESC LIMIT 1").fetchone()
+        if row is None:
+            raise InputError(f"--run {self.out_dir}: {DB_NAME} holds no run")
+        self.run_id = int(row[0])
+        return RunState(self.run_id, row[1], resumed=True)
+
+    def rescore(self, results: Sequence[ArticleResult],
+                evaluations: Sequence[dict[str, Any] | None]) -> None:
+        """Replace the scores, flags and stats of stored ``ok`` articles, keeping every
+        translation, summary and fidelity score (one transaction), then rewrite their briefs.
+
+        Args:
+            results: Rescored articles (their segments and summaries as stored).
+            evaluations: Per result, its new corpus part, or None.
+        """
+        conn, run_id = self._open()
+        with deferred_interrupts():
+            with conn:
+                for result, evaluation in zip(results, evaluations, strict=True):
+                    self._rescore_one(conn, run_id, result, evaluation)
+            for result in results:
+                _write_atomic(self.brief_path(result.article_id), render_brief(result))
+
+    @staticmethod
+    def _rescore_one(conn: sqlite3.Connection, run_id: int, result: ArticleResult,
+                     evaluation: dict[str, Any] | None) -> None:
+        key = (run_id, result.article_id)
+        conn.execute("DELETE FROM scores WHERE run_id = ? AND article_id = ? AND metric NOT "
+                     "LIKE 'fidelity %'", key)
+        _insert_scores(conn, run_id, result.article_id,
+                       [s for s in result.scores if not s.metric.startswith("fidelity ")])
+        conn.execute("UPDATE articles SET flags_json = ?, stats_json = ?, result_json = ?, "
+                     "eval_json = ? WHERE run_id = ? AND article_id = ?",
+                     (_json(list(result.flags)), _json(result.stats),
+                      _json(result_line(result, run_id)),
+                      _json(evaluation) if evaluation else None, *key))
+
+    def rewrite_files(self) -> None:
+        """Rebuild ``results.jsonl`` and the test-set files from the database."""
+        self._rewrite_files()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -14,6 +14,7 @@ from .errors import ModelError
 from .hf import Seq2Seq
 from .models import resolve_model
 from .segment import break_long, split_sentences
+from .translate import Advance
 
 # Rounds of "summarise the chunk summaries"; each round shrinks the text several-fold, so a
 # text needs more than a few only if it is absurdly long.
@@ -21,20 +22,36 @@ MAX_ROUNDS = 8
 
 
 class Summariser(Protocol):
-    """Anything that summarises English texts, one summary per text, in order."""
+    """Anything that summarises English texts, one summary per text, in order.
 
-    def summarise(self, texts: Sequence[str]) -> list[str]: ...
+    The members with a body are defaults that a class subclassing this protocol inherits: no
+    chunk counts, no memory, no time inside models.
+    """
+
+    # Per text of the last call: how many model inputs it took (None where not known).
+    chunks: Sequence[int | None] = ()
+    model_seconds: float = 0.0  # seconds spent inside model calls so far
+
+    def summarise(self, texts: Sequence[str], progress: Advance | None = None) -> list[str]:
+        """Summarise ``texts`` (1:1, in order), calling ``progress(n)`` as texts are done."""
+        ...
+
+    def cache_key(self) -> dict[str, Any] | None:
+        """Everything that determines a summary, for the memory; None: no memory."""
+        return None
 
 
-class NoSummariser:
+class NoSummariser(Summariser):
     """``summarise.method: none``: every summary is empty."""
 
-    def summarise(self, texts: Sequence[str]) -> list[str]:
+    def summarise(self, texts: Sequence[str], progress: Advance | None = None) -> list[str]:
         """Return one empty summary per text."""
+        if progress:
+            progress(len(texts))
         return ["" for _ in texts]
 
 
-class AbstractiveSummariser:
+class AbstractiveSummariser(Summariser):
     """A seq2seq summariser; a text longer than its input limit is summarised in chunks.
 
     The chunks are whole sentences packed up to the limit; their summaries are joined and
@@ -46,6 +63,11 @@ class AbstractiveSummariser:
         self.engine = engine
         self.settings = settings
         self.chunks: list[int] = []
+
+    @property
+    def model_seconds(self) -> float:  # type: ignore[override]  # read-only here
+        """Seconds spent inside model calls so far."""
+        return float(self.engine.model_seconds)
 
     @classmethod
     def from_config(cls, config: Config, model_dir: Path | None = None) -> AbstractiveSummariser:
@@ -73,11 +95,16 @@ class AbstractiveSummariser:
         wanted = self.settings.max_input_tokens
         return min(own, wanted) if wanted else own
 
-    def summarise(self, texts: Sequence[str]) -> list[str]:
-        """Summarise each text; empty texts give empty summaries."""
+    def summarise(self, texts: Sequence[str], progress: Advance | None = None) -> list[str]:
+        """Summarise each text; empty texts give empty summaries.
+
+        ``progress(n)`` is called after each model batch with the number of texts it finished.
+        """
         current = [" ".join(t.split()) for t in texts]
         self.chunks = [0] * len(texts)
         done: dict[int, str] = {i: "" for i, t in enumerate(current) if not t}
+        if progress and done:
+            progress(len(done))
         previous: dict[int, int] = {}
         for round_ in range(MAX_ROUNDS):
             pending = [i for i in range(len(current)) if i not in done]
@@ -90,7 +117,8 @@ class AbstractiveSummariser:
                                  "summarise.max_length or raise summarise.max_input_tokens")
             previous = {i: len(plans[i]) for i in pending}
             flat = [chunk for i in pending for chunk in plans[i]]
-            summaries = iter(self._generate(flat))
+            owners = [i for i in pending for _ in plans[i]]
+            summaries = iter(self._generate(flat, _texts_done(owners, plans, progress)))
             for i in pending:
                 parts = [next(summaries) for _ in plans[i]]
                 self.chunks[i] += len(parts)
@@ -123,18 +151,34 @@ class AbstractiveSummariser:
             chunks.append(" ".join(current))
         return chunks
 
-    def _generate(self, texts: list[str]) -> list[str]:
+    def _generate(self, texts: list[str],
+                  on_batch: Callable[[list[int]], None] | None = None) -> list[str]:
         s = self.settings
         kwargs: dict[str, Any] = {}
         for key in ("num_beams", "min_length"):
             if getattr(s, key) is not None:
                 kwargs[key] = getattr(s, key)
         bound = s.max_length or self.engine.generation_default("max_length") or 142
-        return self.engine.generate(texts, batch_size=s.batch_size,
+        return self.engine.generate(texts, batch_size=s.batch_size, on_batch=on_batch,
                                     max_new_tokens=lambda _n: bound, **kwargs)
 
 
-class ExtractiveSummariser:
+def _texts_done(owners: list[int], plans: dict[int, list[str]], progress: Advance | None
+                ) -> Callable[[list[int]], None] | None:
+    """An ``on_batch`` that reports the texts a batch finished: those that fitted in one chunk
+    (a text in several chunks is done only after a further round)."""
+    if progress is None:
+        return None
+
+    def report(batch: list[int]) -> None:
+        finished = sum(len(plans[owners[k]]) == 1 for k in batch)
+        if finished:
+            progress(finished)
+
+    return report
+
+
+class ExtractiveSummariser(Summariser):
     """Picks the sentences closest to the text's TF-IDF centroid; no model, works offline.
 
     Sentences keep their original order; a small bonus favours the lead, as news is written
@@ -144,9 +188,12 @@ class ExtractiveSummariser:
     def __init__(self, sentences: int = 3) -> None:
         self.sentences = sentences
 
-    def summarise(self, texts: Sequence[str]) -> list[str]:
+    def summarise(self, texts: Sequence[str], progress: Advance | None = None) -> list[str]:
         """Return, for each text, its most central sentences in their original order."""
-        return [self._one(text) for text in texts]
+        summaries = [self._one(text) for text in texts]
+        if progress:
+            progress(len(texts))
+        return summaries
 
     def _one(self, text: str) -> str:
         sentences = split_sentences(" ".join(text.split()))

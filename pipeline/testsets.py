@@ -3,9 +3,9 @@
 A test set gives the source already cut into segments, one reference segment each. These readers
 return one Article per document whose ``paragraphs`` are the given segments and whose ``reference``
 is a tuple of the same length, so that the pipeline translates the segments as given and scores
-at the reference's segmentation. Every test-set Article also carries
-``metadata["references"] = {name: segments}``: one entry per reference translation (WMT XML may
-have several translators; ``reference`` is then the first one's).
+at the reference's segmentation. Every test-set Article has ``given_segments`` set and carries
+``reference_sets``: one (name, segments) pair per reference translation (WMT XML may have several
+translators; ``reference`` is then the first one's), and ``blocks``, the paragraph of each segment.
 
 Anything wrong with a file (bad markup, a missing reference file) becomes a ReadFailure naming the
 file and line. A document whose source and reference disagree (segment counts or ids) fails on its
@@ -325,14 +325,14 @@ def _aligned(doc: Document, stream: Stream, source: Path, reference: Path) -> tu
 def _article(doc: Document, references: dict[str, tuple[str, ...]], source: Path,
              testset: str, reference_file: Path, options: ReadOptions) -> Article:
     metadata: dict[str, Any] = {
-        "docid": doc.docid, "origlang": doc.origlang or None, "testset": testset,
-        "seg_ids": [seg_id for seg_id, _ in doc.segments],
-        "paragraph_of_segment": list(doc.blocks), "reference_file": str(reference_file),
-        "references": references,
+        "docid": doc.docid, "origlang": doc.origlang or None,
+        "seg_ids": [seg_id for seg_id, _ in doc.segments], "reference_file": str(reference_file),
     }
     article = Article(id=doc.docid, title="", paragraphs=tuple(t for _, t in doc.segments),
                       source=f"{source}:{doc.line}", language=options.language,
-                      reference=next(iter(references.values())), metadata=metadata)
+                      reference=next(iter(references.values())), given_segments=True,
+                      reference_sets=tuple(references.items()), blocks=tuple(doc.blocks),
+                      testset=testset, metadata=metadata)
     return _check_article(article, options)
 
 
@@ -370,7 +370,7 @@ def read_wmt_sgml(path: Path, options: ReadOptions) -> list[Item]:
 
     One Article per ``<doc>``: id = docid, title "", one paragraph per ``<seg>`` (the ``<h1>``
     segment too, so that counts line up), reference = the segments of the reference document
-    with the same docid, under the name ``ref`` in ``metadata["references"]``.
+    with the same docid, under the name ``ref`` in ``reference_sets``.
     """
     try:
         source = parse_sgml(path)
@@ -398,7 +398,7 @@ def read_wmt_sgml(path: Path, options: ReadOptions) -> list[Item]:
 def read_wmt_xml(path: Path, options: ReadOptions) -> list[Item]:
     """A WMT XML file (WMT21 onwards): source and every reference translation in one file.
 
-    One Article per ``<doc>``, as for SGML; ``metadata["references"]`` maps each ``<ref>``'s
+    One Article per ``<doc>``, as for SGML; ``reference_sets`` pairs each ``<ref>``'s
     translator (``ref1``, ``ref2``... when unnamed) to its segments, and ``reference`` is the
     first ``<ref>``'s. A document without ``<ref>`` fails.
     """

@@ -12,11 +12,32 @@ from .errors import ConfigError, PipelineError
 from .hf import Seq2Seq
 from .models import resolve_model
 
+# Called after each batch with how many inputs it finished, for the progress display.
+Advance = Callable[[int], None]
+
 
 class Translator(Protocol):
-    """Anything that translates French strings to English, one output per input, in order."""
+    """Anything that translates French strings to English, one output per input, in order.
 
-    def translate(self, texts: Sequence[str]) -> list[str]: ...
+    The members with a body are defaults that a class subclassing this protocol inherits (a
+    fake in a test, say): whitespace words as tokens, a 512-token input limit, no translation
+    memory, no time inside models.
+    """
+
+    max_input_tokens: int = 512  # the longest input the model takes, special tokens included
+    model_seconds: float = 0.0  # seconds spent inside model calls so far
+
+    def translate(self, texts: Sequence[str], progress: Advance | None = None) -> list[str]:
+        """Translate ``texts`` (1:1, in order), calling ``progress(n)`` after each batch."""
+        ...
+
+    def count_tokens(self, text: str) -> int:
+        """Number of model input tokens of ``text`` (to keep segments within the limit)."""
+        return len(text.split())
+
+    def cache_key(self) -> dict[str, Any] | None:
+        """Everything that determines an output, for the translation memory; None: no memory."""
+        return None
 
 
 class TransformersTranslator:
@@ -65,13 +86,25 @@ class TransformersTranslator:
         beams = self.settings.num_beams
         return {} if beams is None else {"num_beams": beams}
 
-    def translate(self, texts: Sequence[str]) -> list[str]:
-        """Translate each text; empty texts give empty translations without a model call."""
+    @property
+    def model_seconds(self) -> float:
+        """Seconds spent inside model calls so far."""
+        return float(self.engine.model_seconds)
+
+    def translate(self, texts: Sequence[str], progress: Advance | None = None) -> list[str]:
+        """Translate each text; empty texts give empty translations without a model call.
+
+        ``progress(n)`` is called after each batch with the number of texts it finished.
+        """
         todo = [i for i, text in enumerate(texts) if text.strip()]
         outputs = [""] * len(texts)
+        if progress and len(todo) < len(texts):
+            progress(len(texts) - len(todo))
+        on_batch = (lambda done: progress(len(done))) if progress else None
         done = self.engine.generate([texts[i] for i in todo], batch_size=self.batch_size,
                                     batch_tokens=self.settings.batch_tokens,
-                                    max_new_tokens=self._bound, **self.decoding())
+                                    max_new_tokens=self._bound, on_batch=on_batch,
+                                    **self.decoding())
         for i, text in zip(todo, done, strict=True):
             outputs[i] = text
         return outputs
@@ -88,22 +121,19 @@ class TransformersTranslator:
         return max(1, min(wanted, self.engine.max_input_tokens))
 
 
-def translate_in_chunks(translator: Translator, texts: Sequence[str], *, chunk: int = 256,
-                        progress: Callable[[int], None] | None = None) -> list[str]:
-    """Translate many texts, longest first, in chunks so progress can be shown.
+def translate_sorted(translator: Translator, texts: Sequence[str], *,
+                     progress: Advance | None = None) -> list[str]:
+    """Translate many texts (segments of many articles) longest first; output in input order.
 
-    Sorting across the whole input (all articles together) keeps batches of similar lengths,
-    which wastes little on padding; the output is in input order.
+    Sorting across all the articles of a chunk keeps batches of similar lengths, which wastes
+    little on padding.
     """
     order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+    done = one_to_one(translator.translate([texts[i] for i in order], progress=progress),
+                      order, "translator")
     outputs = [""] * len(texts)
-    for start in range(0, len(order), chunk):
-        part = order[start:start + chunk]
-        done = one_to_one(translator.translate([texts[i] for i in part]), part, "translator")
-        for i, text in zip(part, done, strict=True):
-            outputs[i] = text
-        if progress:
-            progress(len(part))
+    for i, text in zip(order, done, strict=True):
+        outputs[i] = text
     return outputs
 
 

@@ -165,8 +165,6 @@ def test_duplicate_ids_across_files_fail_the_later_one(tmp_path: Path) -> None:
         ("utf16.txt", "Titre\n\nTexte".encode("utf-16"), ["binary"]),
         ("latin1.txt", "Titre\n\nL'été à Montréal".encode("latin-1"),
          ["not valid UTF-8", "0xe9", "byte offset 9", "iconv -f latin1 -t utf-8"]),
-        ("latin1.jsonl", '{"id": 1, "text": "été"}'.encode("latin-1"),
-         ["not valid UTF-8", "byte offset 19", "iconv"]),
         ("english.txt", f"Farmers\n\n{ENGLISH}", ["looks like English", "French function words"]),
     ],
 )
@@ -290,3 +288,16 @@ def test_registered_reader_is_used_by_name_and_suffix(
     assert only(read_inputs(str(tmp_path / "b.txt"), "upper")).title == "TITRE"
     with pytest.raises(InputError, match="upper"):
         read_inputs(str(tmp_path), "nope")
+
+
+def test_a_jsonl_line_not_in_utf8_fails_alone(tmp_path: Path) -> None:
+    good = '{"id": "ok", "text": "Le texte est en français."}\n'.encode()
+    bad = '{"id": 1, "text": "été"}\n'.encode("latin-1")
+    path = write(tmp_path / "mixed.jsonl", good + bad + good.replace(b'"ok"', b'"ok2"'))
+    items = read_inputs(str(path), check_language=False)
+    assert [type(i).__name__ for i in items] == ["Article", "ReadFailure", "Article"]
+    failure = items[1]
+    assert failure.source == f"{path}:2" and failure.id == "mixed:2"
+    offset = len(good) + len(b'{"id": 1, "text": "')
+    for fragment in ("not valid UTF-8", "0xe9", f"byte offset {offset}", "iconv"):
+        assert fragment in failure.message

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -10,27 +11,29 @@ import pytest
 
 from pipeline.config import load_config
 from pipeline.runner import run
+from pipeline.summarise import Summariser
+from pipeline.translate import Translator
 
 
-class UpperTranslator:
+class UpperTranslator(Translator):
     """Translates by upper-casing; records every call."""
 
     def __init__(self, fail_on: str | None = None) -> None:
         self.calls: list[list[str]] = []
         self.fail_on = fail_on
 
-    def translate(self, texts: Sequence[str]) -> list[str]:
+    def translate(self, texts: Sequence[str], progress=None) -> list[str]:
         self.calls.append(list(texts))
         if self.fail_on and any(self.fail_on in t for t in texts):
             raise RuntimeError("model exploded")
         return [t.upper() for t in texts]
 
 
-class FirstWords:
+class FirstWords(Summariser):
     def __init__(self, fail_on: str | None = None) -> None:
         self.fail_on = fail_on
 
-    def summarise(self, texts: Sequence[str]) -> list[str]:
+    def summarise(self, texts: Sequence[str], progress=None) -> list[str]:
         if self.fail_on and any(self.fail_on in t for t in texts):
             raise RuntimeError("summariser exploded")
         return [" ".join(t.split()[:4]) for t in texts]
@@ -57,50 +60,63 @@ def config_for(tmp_path: Path, **sets: str):
     return load_config(None, overrides)
 
 
+def stored(outcome) -> list[dict]:
+    """The run's results.jsonl records, in order."""
+    path = outcome.out_dir / "results.jsonl"
+    return [json.loads(line) for line in path.read_text("utf-8").splitlines()]
+
+
+def segment_rows(outcome, article_id: str) -> list[tuple[int, str, str]]:
+    with sqlite3.connect(outcome.out_dir / "pipeline.sqlite") as conn:
+        return conn.execute("SELECT paragraph, source, translation FROM segments WHERE "
+                            "article_id = ? ORDER BY idx", (article_id,)).fetchall()
+
+
 def test_order_restored_across_articles(tmp_path):
     translator = UpperTranslator()
     outcome = run(config_for(tmp_path), translator=translator, summariser=FirstWords())
-    assert [r.article_id for r in outcome.results] == ["a", "b", "c"]
-    for result in outcome.results:
-        assert result.status == "ok"
-        assert [p.translation for p in result.segments] == [
-            p.segment.source.upper() for p in result.segments]
-    a = outcome.results[0]
-    assert a.title == "TITRE A"
-    assert a.paragraphs == ["PREMIÈRE PHRASE DE A. DEUXIÈME PHRASE, PLUS LONGUE, DE A.",
-                            "FIN DE A."]
+    results = stored(outcome)
+    assert [r["id"] for r in results] == ["a", "b", "c"]
+    assert all(r["status"] == "ok" for r in results)
+    for article_id in "abc":
+        rows = segment_rows(outcome, article_id)
+        assert rows and all(en == fr.upper() for _, fr, en in rows)
+    a = results[0]
+    assert a["title"] == "TITRE A"
+    assert a["translation"] == ("PREMIÈRE PHRASE DE A. DEUXIÈME PHRASE, PLUS LONGUE, DE A."
+                                "\n\nFIN DE A.")
     # segments of all articles went to the model together, longest first
     assert len(translator.calls) == 1
     batch = translator.calls[0]
-    assert len(batch) == sum(len(r.segments) for r in outcome.results)
+    assert len(batch) == sum(len(segment_rows(outcome, x)) for x in "abc")
     assert [len(t) for t in batch] == sorted((len(t) for t in batch), reverse=True)
 
 
 def test_failed_translation_isolated_to_its_article(tmp_path):
     outcome = run(config_for(tmp_path), translator=UpperTranslator(fail_on="Dupont"),
                   summariser=FirstWords())
-    status = {r.article_id: r.status for r in outcome.results}
+    status = {r["id"]: r["status"] for r in stored(outcome)}
     assert status == {"a": "ok", "b": "ok", "c": "failed"}
-    failed = outcome.failed[0]
-    assert "translate failed" in failed.error and "model exploded" in failed.error
+    failed = outcome.failures[0]
+    assert "translate failed" in failed["error"] and "model exploded" in failed["error"]
 
 
 def test_failed_summary_isolated_to_its_article(tmp_path):
     outcome = run(config_for(tmp_path), translator=UpperTranslator(),
                   summariser=FirstWords(fail_on="UNE SEULE"))
-    assert {r.article_id: r.status for r in outcome.results} == {
+    assert {r["id"]: r["status"] for r in stored(outcome)} == {
         "a": "ok", "b": "failed", "c": "ok"}
-    assert "summarise failed" in outcome.failed[0].error
+    assert "summarise failed" in outcome.failures[0]["error"]
 
 
 def test_read_failures_become_failed_results(tmp_path):
     config = config_for(tmp_path)
     (Path(config.input.path) / "zz-empty.txt").write_text("", "utf-8")
     outcome = run(config, translator=UpperTranslator(), summariser=FirstWords())
-    assert [r.article_id for r in outcome.results][-1] == "zz-empty"
-    assert outcome.failed[0].status == "failed" and outcome.failed[0].error
-    lines = (outcome.out_dir / "results.jsonl").read_text("utf-8").splitlines()
-    assert len(lines) == 4 and json.loads(lines[-1])["status"] == "failed"
+    lines = stored(outcome)
+    assert len(lines) == 4 and lines[-1]["id"] == "zz-empty"
+    assert lines[-1]["status"] == "failed" and lines[-1]["error"]
+    assert outcome.failed == 1 and outcome.counts["ok"] == 3
 
 
 def test_long_sentence_split_counted_and_rejoined(tmp_path):
@@ -108,29 +124,29 @@ def test_long_sentence_split_counted_and_rejoined(tmp_path):
     config = config_for(tmp_path, **{"segment.max_tokens": "10"})
     (Path(config.input.path) / "d.txt").write_text(f"Titre D\n\n{words} fin.", "utf-8")
     outcome = run(config, translator=UpperTranslator(), summariser=FirstWords())
-    d = next(r for r in outcome.results if r.article_id == "d")
-    assert d.stats["splits"] == 1
-    assert len(d.segments) > 2  # title + several pieces
-    assert d.paragraphs == [f"{words} fin.".upper()]
+    d = next(r for r in stored(outcome) if r["id"] == "d")
+    assert d["stats"]["splits"] == 1
+    assert len(segment_rows(outcome, "d")) > 2  # title + several pieces
+    assert d["translation"] == f"{words} fin.".upper()
 
 
 @pytest.mark.parametrize("method", ["extractive", "none"])
 def test_summary_methods_without_models(tmp_path, method):
     config = config_for(tmp_path, **{"summarise.method": method})
     outcome = run(config, translator=UpperTranslator())
-    assert all(r.status == "ok" for r in outcome.results)
-    assert all(bool(r.summary) == (method == "extractive") for r in outcome.results)
+    assert all(r["status"] == "ok" for r in stored(outcome))
+    assert all(bool(r["summary"]) == (method == "extractive") for r in stored(outcome))
 
 
 class Lossy(UpperTranslator):
-    def translate(self, texts: Sequence[str]) -> list[str]:
+    def translate(self, texts: Sequence[str], progress=None) -> list[str]:
         return super().translate(texts)[:-1]
 
 
 def test_translator_losing_outputs_fails_the_articles_not_silently(tmp_path):
     outcome = run(config_for(tmp_path), translator=Lossy(), summariser=FirstWords())
-    assert all(r.status == "failed" for r in outcome.results)
-    assert all("outputs for" in r.error for r in outcome.results)
+    assert all(r["status"] == "failed" for r in stored(outcome))
+    assert all("outputs for" in r["error"] for r in stored(outcome))
 
 
 class BadCounter(UpperTranslator):
@@ -142,6 +158,6 @@ class BadCounter(UpperTranslator):
 
 def test_segmenting_failure_isolated_to_its_article(tmp_path):
     outcome = run(config_for(tmp_path), translator=BadCounter(), summariser=FirstWords())
-    assert {r.article_id: r.status for r in outcome.results} == {
+    assert {r["id"]: r["status"] for r in stored(outcome)} == {
         "a": "ok", "b": "ok", "c": "failed"}
-    assert "segment failed" in outcome.failed[0].error
+    assert "segment failed" in outcome.failures[0]["error"]

@@ -309,7 +309,8 @@ def test_segment_article_breaks_long_sentences_and_counts_them() -> None:
 
 
 def test_segment_article_keeps_given_segments_whole() -> None:
-    article = make_article(title="", reference=("One. Two.", "Six."))
+    article = make_article(title="", reference=("One. Two.", "Six."),
+                           given_segments=True)
     segments, broken = segment_article(article, words, 100)
     assert broken == 0
     assert [(s.paragraph, s.sentence, s.source) for s in segments] == [
@@ -319,7 +320,8 @@ def test_segment_article_keeps_given_segments_whole() -> None:
 
 
 def test_segment_article_breaks_given_segments_into_pieces() -> None:
-    article = make_article(title="", reference=("One. Two.", "Six."))
+    article = make_article(title="", reference=("One. Two.", "Six."),
+                           given_segments=True)
     segments, broken = segment_article(article, words, 2)
     assert broken == 2
     assert {(s.paragraph, s.sentence) for s in segments} == {(0, 0), (1, 0)}
@@ -330,7 +332,8 @@ def test_segment_article_breaks_given_segments_into_pieces() -> None:
 
 
 def test_segment_article_keeps_an_empty_given_segment_in_place() -> None:
-    article = make_article(title="", paragraphs=("Un.", "", "Trois."), reference=("1", "", "3"))
+    article = make_article(title="", paragraphs=("Un.", "", "Trois."), reference=("1", "", "3"),
+                           given_segments=True)
     segments, _ = segment_article(article, words, 100)
     assert [(s.paragraph, s.source) for s in segments] == [(0, "Un."), (1, ""), (2, "Trois.")]
 
@@ -349,7 +352,7 @@ def test_given_segments_keep_the_test_set_paragraphs():
     article = Article(id="doc", title="", paragraphs=("Titre", "Une phrase.", "Deux phrases.",
                                                       "Autre bloc."),
                       source="x.sgm", reference=("T", "A.", "B.", "C."),
-                      metadata={"paragraph_of_segment": [0, 1, 1, 2]})
+                      given_segments=True, blocks=(0, 1, 1, 2))
     segments, broken = segment_article(article, lambda t: len(t.split()), 50)
     assert broken == 0
     assert [(s.paragraph, s.sentence, s.source) for s in segments] == [

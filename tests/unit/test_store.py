@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
+from pipeline.errors import ConfigError
 from pipeline.records import Article, ArticleResult, Score, Segment, TranslatedSegment
 from pipeline.store import Store, brief_name
 
@@ -75,12 +77,15 @@ def test_constructor_touches_nothing(tmp_path: Path) -> None:
     assert not (tmp_path / "out").exists()
 
 
+def same(stored: dict, config: dict) -> list[str]:
+    return [] if stored == config else ["differs"]
+
+
 def test_ok_and_failed_rows(store: Store) -> None:
-    run = store.open_run("demo", {"translate": {"num_beams": 4}})
-    store.add(ok_result())
-    store.add(failed_result())
+    run = store.open("demo", {"translate": {"num_beams": 4}}).run_id
+    store.commit([ok_result(), failed_result()])
     store.add_corpus_scores([Score("BLEU", 30.0, "corpus", "sig")])
-    store.close_run({"ok": 1, "failed": 1})
+    store.finish({"ok": 1, "failed": 1})
     # 4 segments, 1 summary, 3 article scores + 1 corpus score.
     assert counts(store.db_path, run) == {"articles": 2, "segments": 4, "summaries": 1, "scores": 4}
     with sqlite3.connect(store.db_path) as conn:
@@ -101,12 +106,12 @@ def test_ok_and_failed_rows(store: Store) -> None:
     assert failed == ("failed", "ModelError: out of memory")
     assert titles == ("La lutte contre AQMI", "The fight against AQIM")
     assert corpus == [(30.0,)]
+    assert store.counts() == {"articles": 2, "ok": 1, "failed": 1}
 
 
 def test_results_jsonl_lines(store: Store) -> None:
-    run = store.open_run("demo", {})
-    store.add(ok_result())
-    store.add(failed_result())
+    run = store.open("demo", {}).run_id
+    store.commit([ok_result(), failed_result()])
     ok, failed = lines(store.results_path)
     assert set(ok) == LINE_KEYS and set(failed) == LINE_KEYS
     assert ok["translation"] == "First sentence. Second sentence.\n\nThe last paragraph."
@@ -119,9 +124,9 @@ def test_results_jsonl_lines(store: Store) -> None:
 
 
 def test_brief_content(store: Store) -> None:
-    store.open_run("demo", {})
+    store.open("demo", {})
     result = ok_result()
-    store.add(result)
+    store.commit([result])
     brief = store.brief_path(result.article_id).read_text(encoding="utf-8")
     assert brief.startswith("# The fight against AQIM\n")
     assert "La lutte contre AQMI" in brief and "in/lutte-aqmi.txt" in brief
@@ -132,26 +137,28 @@ def test_brief_content(store: Store) -> None:
 
 
 def test_failed_article_gets_no_brief(store: Store) -> None:
-    store.open_run("demo", {})
-    store.add(failed_result())
+    store.open("demo", {})
+    store.commit([failed_result()])
     assert not store.brief_path("broken").exists()
     assert list((store.out_dir / "briefs").iterdir()) == []
 
 
 def test_failure_after_success_removes_stale_brief(store: Store) -> None:
-    store.open_run("demo", {})
-    store.add(ok_result("a"))
-    store.add(failed_result("a"))
+    store.open("demo", {})
+    store.commit([ok_result("a")])
+    store.commit([failed_result("a")])
+    store.finish({"failed": 1})
     assert not store.brief_path("a").exists()
     assert [line["status"] for line in lines(store.results_path)] == ["failed"]
 
 
-def test_readding_replaces(store: Store) -> None:
-    run = store.open_run("demo", {})
-    store.add(ok_result(summary="old"))
-    store.add(ok_result(summary="new"))
+def test_recommitting_replaces_rows_and_final_lines(store: Store) -> None:
+    run = store.open("demo", {}).run_id
+    store.commit([ok_result(summary="old")])
+    store.commit([ok_result(summary="new")])
     store.add_corpus_scores([Score("BLEU", 1.0, "corpus")])
     store.add_corpus_scores([Score("BLEU", 2.0, "corpus")])
+    store.finish({})
     assert counts(store.db_path, run) == {"articles": 1, "segments": 4, "summaries": 1, "scores": 4}
     (line,) = lines(store.results_path)
     assert line["summary"] == "new"
@@ -161,30 +168,84 @@ def test_readding_replaces(store: Store) -> None:
     assert corpus == [(2.0,)]
 
 
-def test_two_runs_same_dir(tmp_path: Path) -> None:
+def test_final_files_are_in_input_order(store: Store) -> None:
+    store.open("demo", {})
+    late, early = replace(ok_result("late"), position=5), replace(ok_result("early"), position=1)
+    store.commit([late])
+    store.commit([early])
+    assert [line["id"] for line in lines(store.results_path)] == ["late", "early"]  # as committed
+    store.finish({})
+    assert [line["id"] for line in lines(store.results_path)] == ["early", "late"]
+
+
+def test_same_config_resumes_the_stored_run(tmp_path: Path) -> None:
     first = Store(tmp_path / "out")
-    run1 = first.open_run("first", {}, started_at="2024-01-01T00:00:00+00:00")
-    first.add(ok_result("a"))
-    first.add(ok_result("b"))
-    first.close_run({"ok": 2, "failed": 0})
+    run1 = first.open("first", {"a": 1}, differences=same).run_id
+    first.commit([ok_result("a"), failed_result("b")])
+    first.close()  # a crash: the run was never finished
+    (first.results_path).write_text("half a li", "utf-8")  # a torn append
     second = Store(tmp_path / "out")
-    run2 = second.open_run("second", {})
-    second.add(ok_result("a"))
-    second.close_run({"ok": 1, "failed": 0})
-    assert run1 != run2
+    state = second.open("second", {"a": 1}, differences=same)
+    assert (state.run_id, state.name, state.resumed) == (run1, "first", True)
+    assert (state.done, state.failed) == (1, 1)
+    assert second.is_done("a") and not second.is_done("b") and not second.is_done("c")
+    # the failure is left out until it is retried; the torn line is gone
+    assert [line["id"] for line in lines(second.results_path)] == ["a"]
+    second.commit([ok_result("b")])
+    second.finish({})
+    assert [(line["id"], line["status"]) for line in lines(second.results_path)] == [
+        ("a", "ok"), ("b", "ok")]
     with sqlite3.connect(second.db_path) as conn:
-        runs = conn.execute("SELECT id, name, status, started_at FROM runs ORDER BY id").fetchall()
-    assert runs[0] == (run1, "first", "ok", "2024-01-01T00:00:00+00:00")
-    assert [r[:3] for r in runs] == [(run1, "first", "ok"), (run2, "second", "ok")]
-    per_article = {"articles": 1, "segments": 4, "summaries": 1, "scores": 3}
-    assert counts(second.db_path, run1) == {k: 2 * v for k, v in per_article.items()}
-    assert counts(second.db_path, run2) == per_article
-    assert [(line["id"], line["run"]) for line in lines(second.results_path)] == [("a", run2)]
+        assert conn.execute("SELECT COUNT(*) FROM runs").fetchone()[0] == 1
+
+
+def test_other_config_is_refused_and_nothing_changes(tmp_path: Path) -> None:
+    first = Store(tmp_path / "out")
+    first.open("first", {"a": 1}, differences=same)
+    first.commit([ok_result("a")])
+    first.finish({})
+    first.close()
+    before = {p: p.read_bytes() for p in (tmp_path / "out").rglob("*") if p.is_file()}
+    with pytest.raises(ConfigError, match="another config.*--overwrite"):
+        Store(tmp_path / "out").open("second", {"a": 2}, differences=same)
+    after = {p: p.read_bytes() for p in (tmp_path / "out").rglob("*") if p.is_file()}
+    assert after == before
+
+
+def test_overwrite_moves_the_earlier_files_aside(tmp_path: Path) -> None:
+    first = Store(tmp_path / "out")
+    run1 = first.open("first", {"a": 1}, differences=same).run_id
+    first.commit([ok_result("a")])
+    first.finish({})
+    first.close()
+    second = Store(tmp_path / "out")
+    run2 = second.open("second", {"a": 2}, differences=same, overwrite=True).run_id
+    assert run2 != run1
+    kept = tmp_path / "out" / "superseded" / f"run-{run1}"
+    assert (kept / "briefs" / "a.md").is_file() and lines(kept / "results.jsonl")[0]["id"] == "a"
+    assert list((tmp_path / "out" / "briefs").iterdir()) == []
+    assert counts(second.db_path, run1)["segments"] == 4  # the earlier rows are kept
+
+
+def test_foreign_outputs_without_a_database_are_refused(tmp_path: Path) -> None:
+    (tmp_path / "out" / "briefs").mkdir(parents=True)
+    (tmp_path / "out" / "briefs" / "x.md").write_text("# x\n", "utf-8")
+    with pytest.raises(ConfigError, match="already holds run outputs"):
+        Store(tmp_path / "out").open("demo", {})
+
+
+def test_a_locked_folder_is_refused(tmp_path: Path) -> None:
+    first = Store(tmp_path / "out")
+    first.open("demo", {})
+    with pytest.raises(ConfigError, match="in use by another process"):
+        Store(tmp_path / "out").open("demo", {})
+    first.close()
+    Store(tmp_path / "out").open("demo", {}, differences=same).run_id  # free again
 
 
 def test_unsafe_id_gives_safe_filename(store: Store) -> None:
-    store.open_run("demo", {})
-    store.add(ok_result("le monde/2024 01 édition"))
+    store.open("demo", {})
+    store.commit([ok_result("le monde/2024 01 édition")])
     (path,) = (store.out_dir / "briefs").iterdir()
     assert path.parent == store.out_dir / "briefs"
     assert path.name.startswith("le_monde_2024_01_édition") and path.suffix == ".md"
@@ -209,13 +270,13 @@ def test_write_config(store: Store) -> None:
     assert "opus-mt-fr-en" in path.read_text(encoding="utf-8")
 
 
-def test_add_before_open_raises(store: Store) -> None:
-    with pytest.raises(RuntimeError, match="open_run"):
-        store.add(ok_result())
+def test_commit_before_open_raises(store: Store) -> None:
+    with pytest.raises(RuntimeError, match="open"):
+        store.commit([ok_result()])
 
 
 def test_utf8_kept_readable(store: Store) -> None:
-    store.open_run("démo", {"note": "été"})
-    store.add(ok_result(summary="Résumé à l'été."))
+    store.open("démo", {"note": "été"})
+    store.commit([ok_result(summary="Résumé à l'été.")])
     raw = store.results_path.read_text(encoding="utf-8")
     assert "Résumé à l'été." in raw and "\\u00e9" not in raw

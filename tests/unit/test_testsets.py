@@ -83,7 +83,7 @@ def test_newstest2013_documents_and_segments(
     assert sum(len(a.paragraphs) for a in read) == segments
     assert all(isinstance(a.reference, tuple) and len(a.reference) == len(a.paragraphs)
                for a in read)
-    assert all(a.title == "" and a.metadata["testset"] == "newstest2013" for a in read)
+    assert all(a.title == "" and a.testset == "newstest2013" for a in read)
     assert origlang is None or {a.metadata["origlang"] for a in read} == {origlang}
     given = {(a.id, s.paragraph, s.sentence) for a in read
              for s in segment_article(a, len, 512)[0]}
@@ -95,7 +95,7 @@ def test_newstest2013_first_document_and_origlang_counts(newstest2013: Path) -> 
     assert first.id == first.metadata["docid"] == "cyberpresse/2012/12/01/1564248"
     assert first.paragraphs[0] == "Une stratégie républicaine pour contrer la réélection d'Obama"
     assert first.reference[0] == "A Republican strategy to counter the re-election of Obama"
-    assert first.metadata["paragraph_of_segment"][:5] == [0, 1, 1, 1, 2]  # <h1>, then <p>s
+    assert list(first.blocks)[:5] == [0, 1, 1, 1, 2]  # <h1>, then <p>s
     assert first.metadata["seg_ids"][:3] == ["1", "2", "3"]
     assert first.source == f"{newstest2013}:2"
     counts = {"cs": 9, "de": 7, "en": 9, "es": 11, "fr": 9, "ru": 7}
@@ -117,8 +117,8 @@ def test_sgml_pair_by_sibling_name(tmp_path: Path) -> None:
     source = sgml_pair(tmp_path)
     d1, d2 = articles(read_inputs(str(source)))
     assert (d1.id, d1.title, d1.paragraphs, d1.reference) == ("d1", "", tuple(FR), tuple(EN))
-    assert d1.metadata["paragraph_of_segment"] == [0, 1, 1]
-    assert d1.metadata["references"] == {"ref": tuple(EN)}
+    assert list(d1.blocks) == [0, 1, 1]
+    assert dict(d1.reference_sets) == {"ref": tuple(EN)}
     assert d1.metadata["reference_file"] == str(tmp_path / "tiny-ref.en.sgm")
     assert d2.metadata["origlang"] == "en" and d2.reference == tuple(EN[:2])
     assert [a.id for a in articles(read_inputs(str(source), origlang="fr"))] == ["d1"]
@@ -135,8 +135,8 @@ def test_sgml_entities_bare_segments_and_unquoted_ids(tmp_path: Path) -> None:
                                                                      "any-name.sgm")))
     assert article.paragraphs[:2] == ("Pierre & Marie", "«\u00a0Oui\u00a0», a-t-il dit.")
     assert article.reference[0] == "P & Marie"
-    assert article.metadata["paragraph_of_segment"] == [0, 0, 1, 2]
-    assert article.metadata["testset"] == "s"
+    assert list(article.blocks) == [0, 0, 1, 2]
+    assert article.testset == "s"
 
 
 def test_sgml_reference_from_a_references_folder(tmp_path: Path) -> None:
@@ -253,10 +253,10 @@ def test_xml_several_references(tmp_path: Path) -> None:
     assert first.id == "news-1" and first.source == f"{path}:4"
     assert first.paragraphs == (FR[0], FR[1], FR[2] + " & co")
     assert first.reference == (EN[0], EN[1], EN[2] + " & co")  # the first translator's
-    assert first.metadata["references"] == {"A": first.reference, "B": ("B0", "B1", "B2")}
-    assert first.metadata["paragraph_of_segment"] == [0, 1, 1]
-    assert first.metadata["testset"] == "wmttest2099"
-    assert second.metadata["references"] == {"A": (EN[0],), "B": ("B0",)}
+    assert dict(first.reference_sets) == {"A": first.reference, "B": ("B0", "B1", "B2")}
+    assert list(first.blocks) == [0, 1, 1]
+    assert first.testset == "wmttest2099"
+    assert dict(second.reference_sets) == {"A": (EN[0],), "B": ("B0",)}
     assert [a.id for a in articles(read_inputs(str(path), "wmt-xml", origlang="fr"))] == [
         "news-1"]
     assert count_by_origlang(path) == {"en": 1, "fr": 1}
