@@ -97,18 +97,29 @@ def test_directory_with_bad_files(tiny_models, tmp_path):
     assert sorted(p.name for p in (out / "briefs").iterdir()) == ["a.md", "b.md"]
 
 
-def test_running_twice_makes_two_runs_without_duplicates(tiny_models, tmp_path):
+def test_running_again_resumes_and_overwrite_starts_a_new_run(tiny_models, tmp_path, capsys):
     out = tmp_path / "run"
-    for _ in range(2):
-        assert main(tiny_args(tiny_models, out, "--set", f"input.path={EXAMPLE}",
-                              "--set", "summarise.method=extractive")) == 0
+    args = tiny_args(tiny_models, out, "--set", f"input.path={EXAMPLE}",
+                     "--set", "summarise.method=extractive")
+    assert main(args) == 0
+    first = (out / "results.jsonl").read_bytes()
+    assert main(args) == 0  # the same command: the finished run is resumed, nothing redone
+    assert "1 were done by an earlier attempt" in capsys.readouterr().out
     db = out / "pipeline.sqlite"
+    assert table_count(db, "runs") == 1 and table_count(db, "articles") == 1
+    assert (out / "results.jsonl").read_bytes() == first
+    # another decoding setting is refused, naming the key and the ways out; nothing changes
+    assert main([*args, "--set", "translate.num_beams=2"]) == 2
+    message = capsys.readouterr().err
+    assert "translate.num_beams" in message and "--overwrite" in message
+    assert (out / "results.jsonl").read_bytes() == first
+    assert main([*args, "--set", "translate.num_beams=2", "--overwrite"]) == 0
     assert table_count(db, "runs") == 2
-    assert table_count(db, "articles") == 2
     per_run = table_count(db, "segments", "WHERE run_id = 1")
     assert per_run == len(example_sentences()) + 1
     assert table_count(db, "segments") == 2 * per_run
     assert len(read_results(out)) == 1
+    assert (out / "superseded" / "run-1" / "results.jsonl").read_bytes() == first
 
 
 def test_jsonl_with_references_is_scored(tiny_models, tmp_path):
