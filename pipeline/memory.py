@@ -97,7 +97,7 @@ class _Cached:
     @property
     def model_seconds(self) -> float:
         """Seconds the wrapped model spent inside model calls."""
-        return float(getattr(self.inner, "model_seconds", 0.0))
+        return float(self.inner.model_seconds)
 
     def _through(self, texts: Sequence[str], call: Any, progress: Any = None) -> list[str]:
         known = self.memory.lookup(self.namespace, texts)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -148,6 +149,10 @@ def run(config: Config, *, translator: Translator | None = None,
         store.mark("interrupted", {**counts, "peak_rss_mb": peak_rss_mb()})
         raise Interrupted(f"stopped; {counts['articles']} articles are stored in "
                           f"{store.out_dir}", str(store.out_dir), counts) from None
+    except BaseException as exc:  # recorded, then reported by the caller; a rerun resumes
+        with suppress(Exception):  # never hide the error itself
+            store.mark("stopped", {**store.counts(), "error": f"{type(exc).__name__}: {exc}"})
+        raise
     finally:
         progress.close()
         store.close()
@@ -247,7 +252,8 @@ def process_chunk(chunk: Sequence[tuple[int, Item]], stages: Stages, progress: A
         chunk: ``(position in the input, article or read failure)`` pairs.
         stages: The models and settings.
         progress: A progress display (per-batch advances of both model stages).
-        timings: Seconds per stage, added to.
+        timings: Seconds per stage (``translate``, ``summarise``, ``score``: scores, flags and
+            brief fidelity, which summarises the references), added to.
 
     Returns:
         One result per input, in input order (``position`` set).
@@ -262,6 +268,7 @@ def process_chunk(chunk: Sequence[tuple[int, Item]], stages: Stages, progress: A
         _translate(work, stages.translator, progress)
     with _timed(timings, "summarise"):
         _summarise(work, stages.summariser, progress)
+    with _timed(timings, "score"):
         results = [replace(_failure(item), position=position) for position, item in chunk
                    if isinstance(item, ReadFailure)]
         scored = [replace(score_article(w.article, _pairs(w), w.summary, w.splits,
@@ -309,8 +316,8 @@ def _finish(config: Config, store: Store, state: RunState, stages: Stages,
     timings["model calls"] = stages.translator.model_seconds + stages.summariser.model_seconds
     timings["total"] = time.perf_counter() - clock
     store.finish({**counts, "skipped": skipped, "seconds": {k: round(v, 3) for k, v in
-                                                             timings.items()},
-                  "peak_rss_mb": peak_rss_mb()})
+                                                             timings.items()}})
+    store.mark(None, {"peak_rss_mb": peak_rss_mb()})  # after the final rewrite of the files
     usage = {k: (u.hits, u.misses) for k, u in memory.usage.items()} if memory else {}
     return RunOutcome(state.name, store.out_dir, {**counts, "skipped": skipped},
                       store.results("ok", SHOWN_BRIEFS), store.results("failed", SHOWN_FAILURES),

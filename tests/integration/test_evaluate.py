@@ -143,3 +143,55 @@ def test_comet_without_the_package_is_a_clear_note(tiny_models, testset, tmp_pat
     notes = json.loads((out / "metrics.json").read_text("utf-8"))["notes"]
     assert len(notes) == 1 and "pip install unbabel-comet" in notes[0]
     assert "pip install unbabel-comet" in capsys.readouterr().out
+
+
+def folder_bytes(folder: Path) -> dict[str, bytes]:
+    """Every file under ``folder`` (SQLite's transient -wal/-shm files aside) with its bytes."""
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
+            if p.is_file() and not p.name.endswith(("-wal", "-shm"))}
+
+
+@pytest.mark.parametrize("wrong", ["missing", "mistyped-folder", "truncated", "other-test-set"])
+def test_evaluate_with_wrong_references_changes_nothing(tiny_models, testset, tmp_path, capsys,
+                                                        wrong):
+    out = tmp_path / "run"
+    assert run_testset(tiny_models, testset, out) == 0
+    ref = testset.with_name("newstest2013-ref.en.sgm").read_text("utf-8")
+    path = tmp_path / "refs" / "ref.en.sgm"
+    path.parent.mkdir()
+    if wrong == "truncated":  # one document loses a segment: counts no longer match
+        path.write_text(re.sub(r"<seg id=\"?1\"?>.*?</seg>\n", "", ref, count=1), "utf-8")
+    elif wrong == "other-test-set":  # no document of the run in it
+        path.write_text(re.sub(r'docid="([^"]+)"', r'docid="other-\1"', ref), "utf-8")
+    elif wrong == "mistyped-folder":
+        path = tmp_path / "refz"
+    before = folder_bytes(out)
+    capsys.readouterr()
+    assert main(["evaluate", "--run", str(out), "--references", str(path)]) == 1
+    error = capsys.readouterr().err
+    assert str(path) in error and "nothing was changed" in error and "Traceback" not in error
+    if wrong == "truncated":
+        assert "document 'cyberpresse" in error and "segments" in error and "has 51" in error
+    assert folder_bytes(out) == before
+
+
+def test_evaluate_keeps_fidelity_scores_and_timings(tiny_models, testset, tmp_path):
+    out = tmp_path / "run"
+    assert main(tiny_args(tiny_models, out, "--set", f"input.path={testset}")) == 0
+    query = ("SELECT COUNT(*) FROM scores WHERE metric LIKE 'fidelity %'",
+             "SELECT counts_json FROM runs", "SELECT COUNT(*), SUM(LENGTH(translation)) FROM "
+             "segments", "SELECT COUNT(*) FROM summaries")
+    with sqlite3.connect(out / "pipeline.sqlite") as conn:
+        before = [conn.execute(q).fetchone() for q in query]
+    assert before[0][0] > 0
+    briefs = sorted(p.name for p in (out / "briefs").iterdir())
+    assert main(["evaluate", "--run", str(out)]) == 0
+    with sqlite3.connect(out / "pipeline.sqlite") as conn:
+        after = [conn.execute(q).fetchone() for q in query]
+    assert after[0] == before[0] and after[2:] == before[2:]
+    counts_before, counts_after = json.loads(before[1][0]), json.loads(after[1][0])
+    assert counts_after["seconds"] == counts_before["seconds"]
+    assert counts_after["peak_rss_mb"] == counts_before["peak_rss_mb"]
+    assert sorted(p.name for p in (out / "briefs").iterdir()) == briefs
+    metrics = json.loads((out / "metrics.json").read_text("utf-8"))
+    assert metrics["fidelity"]

@@ -161,3 +161,40 @@ def test_segmenting_failure_isolated_to_its_article(tmp_path):
     assert {r["id"]: r["status"] for r in stored(outcome)} == {
         "a": "ok", "b": "ok", "c": "failed"}
     assert "segment failed" in outcome.failures[0]["error"]
+
+
+def test_duplicate_ids_are_kept_as_failures_of_their_own(tmp_path):
+    data = tmp_path / "in.jsonl"
+    rows = [{"id": "x", "text": "Première version."}, {"id": "y", "text": "Autre texte."},
+            {"id": "x", "text": "Seconde version."}, {"id": "x", "text": "Troisième."}]
+    data.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), "utf-8")
+    config = load_config(None, [f"input.path={data}", f"output.dir={tmp_path / 'out'}",
+                                "input.check_language=false"])
+    outcome = run(config, translator=UpperTranslator(), summariser=FirstWords())
+    lines = stored(outcome)
+    assert [(r["id"], r["status"]) for r in lines] == [
+        ("x", "ok"), ("y", "ok"), ("x#2", "failed"), ("x#3", "failed")]
+    assert "duplicate article id 'x'" in lines[2]["error"] and ":1" in lines[2]["error"]
+    assert lines[0]["translation"] == "PREMIÈRE VERSION."
+    with sqlite3.connect(outcome.out_dir / "pipeline.sqlite") as conn:
+        assert conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0] == 4
+
+
+def test_chunks_commit_as_they_go_in_input_order(tmp_path):
+    folder = write_articles(tmp_path / "in", {f"n{i:02d}": f"Titre {i}\n\nPhrase {i}. Fin {i}."
+                                              for i in range(12)})
+    config = load_config(None, [f"input.path={folder}", f"output.dir={tmp_path / 'out'}",
+                                "input.check_language=false", "run.chunk_segments=5"])
+    seen: list[int] = []
+
+    class Watching(UpperTranslator):
+        def translate(self, texts, progress=None):
+            briefs = tmp_path / "out" / "briefs"
+            seen.append(len(list(briefs.iterdir())) if briefs.is_dir() else 0)
+            return super().translate(texts)
+
+    outcome = run(config, translator=Watching(), summariser=FirstWords())
+    # 12 articles of 3 segments, a budget of 5: 2 articles a chunk, each chunk's briefs on
+    # disk before the next chunk is translated
+    assert seen == [0, 2, 4, 6, 8, 10]
+    assert [r["id"] for r in stored(outcome)] == [f"n{i:02d}" for i in range(12)]

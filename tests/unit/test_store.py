@@ -240,7 +240,7 @@ def test_a_locked_folder_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="in use by another process"):
         Store(tmp_path / "out").open("demo", {})
     first.close()
-    Store(tmp_path / "out").open("demo", {}, differences=same).run_id  # free again
+    assert Store(tmp_path / "out").open("demo", {}, differences=same).resumed  # free again
 
 
 def test_unsafe_id_gives_safe_filename(store: Store) -> None:
