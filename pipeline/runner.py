@@ -131,8 +131,12 @@ def run(config: Config, *, translator: Translator | None = None,
         raise ConfigError(f"input.path: {exc}") from None
     paths = resolve_models(config, translator is None, summariser is None)
     store = Store(config.output_dir(name))
-    state = store.open(name, config.model_dump(mode="json"), differences=config_differences,
-                       overwrite=overwrite)
+    try:
+        state = store.open(name, config.model_dump(mode="json"),
+                           differences=config_differences, overwrite=overwrite)
+    except BaseException:
+        store.close()  # the lock too
+        raise
     memory = None
     try:
         store.write_config(dump_config(config))

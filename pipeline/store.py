@@ -17,11 +17,8 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import sqlite3
-import threading
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -30,6 +27,14 @@ from typing import Any
 from pipeline.briefs import brief_name, render_brief, result_line
 from pipeline.errors import ConfigError
 from pipeline.records import ArticleResult, Score
+from pipeline.rundir import (
+    deferred_interrupts,
+    lock_folder,
+    move_aside,
+    refusal,
+    run_files,
+    write_atomic,
+)
 
 DB_NAME = "pipeline.sqlite"
 RESULTS_NAME = "results.jsonl"
@@ -37,8 +42,6 @@ BRIEFS_DIR = "briefs"
 CONFIG_NAME = "config.resolved.yaml"
 HYPOTHESES = "hypotheses.en.txt"
 METRICS = "metrics.json"
-LOCK_NAME = ".lock"
-SUPERSEDED_DIR = "superseded"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -68,8 +71,6 @@ CREATE INDEX IF NOT EXISTS scores_article ON scores (run_id, article_id);
 """
 # Columns added after the first release; an older pipeline.sqlite gets them on open.
 _ADDED_COLUMNS = {"position": "INTEGER", "result_json": "TEXT", "eval_json": "TEXT"}
-# Files a run writes at the top of its folder (briefs/ aside); moved away on --overwrite.
-_RUN_FILES = (RESULTS_NAME, CONFIG_NAME, METRICS, HYPOTHESES, "report.html")
 
 def _now() -> str:
     """The current UTC time as ISO 8601, to the second."""
@@ -84,35 +85,6 @@ def _json(value: Any) -> str:
 def reference_file_name(stream: int) -> str:
     """``references.en.txt`` for the first reference set, ``references.N.en.txt`` after."""
     return "references.en.txt" if stream == 0 else f"references.{stream + 1}.en.txt"
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    """Write text to path via a temp file and a rename, so readers never see half a file."""
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
-
-
-@contextmanager
-def deferred_interrupts() -> Iterator[None]:
-    """Hold Ctrl-C and SIGTERM back while the block runs, then deliver them.
-
-    A commit touches the database and several files; letting it finish keeps them in step.
-    Outside the main thread (where handlers cannot be set) the block simply runs.
-    """
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    caught: list[int] = []
-    handler = lambda signum, _frame: caught.append(signum)  # noqa: E731
-    previous = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        yield
-    finally:
-        for signum, old in previous.items():
-            signal.signal(signum, old)
-        if caught:
-            signal.raise_signal(caught[0])
 
 
 def _insert_scores(
@@ -184,47 +156,19 @@ class Store:
 
     # --- opening ----------------------------------------------------------------------------
 
-    def lock(self) -> None:
-        """Take the folder's lock, or refuse at once if another process holds it.
-
-        The lock is an ``flock`` on ``.lock``: the system drops it when its process ends, even
-        on SIGKILL, so a crashed run never leaves the folder locked.
-
-        Raises:
-            ConfigError: another process is writing this folder, or the folder cannot be made.
-        """
-        try:
-            self.out_dir.mkdir(parents=True, exist_ok=True)
-            handle = open(self.out_dir / LOCK_NAME, "a+")  # noqa: SIM115 - held until close()
-        except OSError as exc:
-            raise ConfigError(f"output.dir {self.out_dir}: cannot be created or written: "
-                              f"{exc.strerror or exc}") from None
-        try:
-            import fcntl
-        except ImportError:  # not POSIX: no lock, as before
-            self._lock = handle
-            return
-        try:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            handle.close()
-            raise ConfigError(f"output.dir {self.out_dir} is in use by another process (its "
-                              f"{LOCK_NAME} is locked); wait for that run to end, or choose "
-                              "another output.dir") from None
-        handle.seek(0)
-        handle.truncate()
-        handle.write(f"{os.getpid()}\n")
-        handle.flush()
-        self._lock = handle
-
     def _connect(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(self.db_path, timeout=60)
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.executescript(_SCHEMA)
-        have = {row[1] for row in conn.execute("PRAGMA table_info(articles)")}
-        for column, kind in _ADDED_COLUMNS.items():
-            if column not in have:
-                conn.execute(f"ALTER TABLE articles ADD COLUMN {column} {kind}")
+        try:
+            conn = sqlite3.connect(self.db_path, timeout=60)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.executescript(_SCHEMA)
+            have = {row[1] for row in conn.execute("PRAGMA table_info(articles)")}
+            for column, kind in _ADDED_COLUMNS.items():
+                if column not in have:
+                    conn.execute(f"ALTER TABLE articles ADD COLUMN {column} {kind}")
+        except sqlite3.DatabaseError as exc:
+            raise ConfigError(f"output.dir {self.out_dir}: {self.db_path.name} cannot be used "
+                              f"({exc}); choose another output.dir, or move the file away "
+                              "(it is left as it is)") from None
         return conn
 
     def open(self, name: str, config: dict[str, Any], *, differences: Any = None,
@@ -247,13 +191,13 @@ class Store:
                 differences and the ways out).
         """
         if self._lock is None:
-            self.lock()
-        foreign = self._foreign_files()
+            self._lock = lock_folder(self.out_dir)
+        foreign = run_files(self.out_dir)
         latest = self._latest_run()  # read before anything is written: a refusal changes nothing
         if latest is not None and not overwrite:
             changed = differences(json.loads(latest[2]), config) if differences else []
             if changed:
-                raise ConfigError(self._refusal(latest, changed))
+                raise ConfigError(refusal(self.out_dir, latest, changed))
         if latest is None and foreign and not overwrite:
             raise ConfigError(f"output.dir {self.out_dir} already holds run outputs "
                               f"({', '.join(foreign)}) but no {DB_NAME}; choose another "
@@ -262,7 +206,7 @@ class Store:
         if latest is not None and not overwrite:
             return self._resume(latest[0], latest[1])
         if overwrite and (latest is not None or foreign):
-            self._move_aside(latest[0] if latest else 0)
+            move_aside(self.out_dir, latest[0] if latest else 0)
         return self._new(name, config)
 
     def _latest_run(self) -> tuple | None:
@@ -277,37 +221,6 @@ class Store:
             return None
         finally:
             conn.close()
-
-    def _foreign_files(self) -> list[str]:
-        names = [n for n in _RUN_FILES if (self.out_dir / n).exists()]
-        briefs = self.out_dir / BRIEFS_DIR
-        if briefs.is_dir() and any(briefs.iterdir()):
-            names.append(f"{BRIEFS_DIR}/")
-        return names
-
-    def _refusal(self, latest: tuple, changed: list[str]) -> str:
-        run_id, name, _, status, started = latest
-        shown = "; ".join(changed[:6]) + ("; ..." if len(changed) > 6 else "")
-        return (f"output.dir {self.out_dir} holds run {name!r} (run {run_id}, {status}, started "
-                f"{started}) made with another config: {shown}. To resume that run, use its "
-                f"config (it is in {self.out_dir / CONFIG_NAME}); to keep both, choose another "
-                "output.dir; to start a new run here, pass --overwrite (the earlier run's "
-                f"files move to {self.out_dir / SUPERSEDED_DIR}/run-{run_id}/, its database "
-                "rows are kept)")
-
-    def _move_aside(self, run_id: int) -> None:
-        """Move the top-level run files and briefs into ``superseded/run-<id>[-n]/``."""
-        target = self.out_dir / SUPERSEDED_DIR / f"run-{run_id}"
-        suffix = 1
-        while target.exists():
-            suffix += 1
-            target = self.out_dir / SUPERSEDED_DIR / f"run-{run_id}-{suffix}"
-        target.mkdir(parents=True)
-        names = [*_RUN_FILES, BRIEFS_DIR]
-        names += [p.name for p in self.out_dir.glob("references*.en.txt")]
-        for name in names:
-            if (self.out_dir / name).exists():
-                os.replace(self.out_dir / name, target / name)
 
     def _new(self, name: str, config: dict[str, Any]) -> RunState:
         conn = self._db()
@@ -369,7 +282,7 @@ class Store:
         with deferred_interrupts():
             for result in results:
                 if result.status == "ok":
-                    _write_atomic(self.brief_path(result.article_id), render_brief(result))
+                    write_atomic(self.brief_path(result.article_id), render_brief(result))
                 else:  # an id committed again as a failure: its earlier brief is stale
                     self.brief_path(result.article_id).unlink(missing_ok=True)
             with conn:
@@ -421,10 +334,10 @@ class Store:
         streams = min((len(p["references"]) for p in parts), default=0)
         if not parts:
             return
-        _write_atomic(self.out_dir / HYPOTHESES, "".join(
+        write_atomic(self.out_dir / HYPOTHESES, "".join(
             f"{h}\n" for p in parts for h in p["hypotheses"]))
         for stream in range(streams):
-            _write_atomic(self.out_dir / reference_file_name(stream), "".join(
+            write_atomic(self.out_dir / reference_file_name(stream), "".join(
                 f"{r}\n" for p in parts for r in p["references"][stream]))
 
     # --- reading back -----------------------------------------------------------------------
@@ -505,7 +418,7 @@ class Store:
     def write_metrics(self, summary: dict[str, Any]) -> Path:
         """Write ``metrics.json`` (atomically)."""
         path = self.out_dir / METRICS
-        _write_atomic(path, json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
+        write_atomic(path, json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
         return path
 
     def finish(self, counts: dict[str, Any], status: str | None = None) -> None:
@@ -551,7 +464,7 @@ class Store:
             The file's path.
         """
         self.out_dir.mkdir(parents=True, exist_ok=True)
-        _write_atomic(self.out_dir / CONFIG_NAME, resolved_yaml)
+        write_atomic(self.out_dir / CONFIG_NAME, resolved_yaml)
         return self.out_dir / CONFIG_NAME
 
     # --- scoring a stored run again -------------------------------------------------------------
@@ -569,7 +482,7 @@ class Store:
             raise InputError(f"--run {self.out_dir}: no {DB_NAME} there; expected the "
                              "output.dir of a run")
         if self._lock is None:
-            self.lock()
+            self._lock = lock_folder(self.out_dir)
         conn = self._conn = self._connect()
         row = conn.execute("SELECT id, name FROM runs ORDER BY id DESC LIMIT 1").fetchone()
         if row is None:
@@ -592,7 +505,7 @@ class Store:
                 for result, evaluation in zip(results, evaluations, strict=True):
                     self._rescore_one(conn, run_id, result, evaluation)
             for result in results:
-                _write_atomic(self.brief_path(result.article_id), render_brief(result))
+                write_atomic(self.brief_path(result.article_id), render_brief(result))
 
     @staticmethod
     def _rescore_one(conn: sqlite3.Connection, run_id: int, result: ArticleResult,

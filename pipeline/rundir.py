@@ -1,0 +1,121 @@
+"""A run folder's ground rules: one writer at a time, files replaced whole, nothing deleted.
+
+Used by :mod:`pipeline.store`, the folder's one writer.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO
+
+from pipeline.errors import ConfigError
+
+LOCK_NAME = ".lock"
+SUPERSEDED_DIR = "superseded"
+BRIEFS_DIR = "briefs"
+# Files a run writes at the top of its folder (briefs/ aside); moved away on --overwrite.
+RUN_FILES = ("results.jsonl", "config.resolved.yaml", "metrics.json", "hypotheses.en.txt",
+             "report.html")
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write text to path via a temp file and a rename, so readers never see half a file."""
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+@contextmanager
+def deferred_interrupts() -> Iterator[None]:
+    """Hold Ctrl-C and SIGTERM back while the block runs, then deliver them.
+
+    A commit touches the database and several files; letting it finish keeps them in step.
+    Outside the main thread (where handlers cannot be set) the block simply runs.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    handler = lambda signum, _frame: caught.append(signum)  # noqa: E731
+    previous = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for signum, old in previous.items():
+            signal.signal(signum, old)
+        if caught:
+            signal.raise_signal(caught[0])
+
+
+def lock_folder(out_dir: Path) -> IO[str]:
+    """Take the folder's lock (creating the folder), or refuse at once if another process holds
+    it; keep the returned handle open as long as the lock is needed.
+
+    The lock is an ``flock`` on ``.lock``: the system drops it when its process ends, even on
+    SIGKILL, so a crashed run never leaves the folder locked.
+
+    Raises:
+        ConfigError: another process is writing this folder, or the folder cannot be made.
+    """
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        handle = open(out_dir / LOCK_NAME, "a+")  # noqa: SIM115 - held by the caller
+    except OSError as exc:
+        raise ConfigError(f"output.dir {out_dir}: cannot be created or written: "
+                          f"{exc.strerror or exc}") from None
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: no lock
+        return handle
+    try:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.close()
+        raise ConfigError(f"output.dir {out_dir} is in use by another process (its "
+                          f"{LOCK_NAME} is locked); wait for that run to end, or choose "
+                          "another output.dir") from None
+    handle.seek(0)
+    handle.truncate()
+    handle.write(f"{os.getpid()}\n")
+    handle.flush()
+    return handle
+
+
+def run_files(out_dir: Path) -> list[str]:
+    """The run outputs present in ``out_dir`` (``briefs/`` when it holds any brief)."""
+    names = [n for n in RUN_FILES if (out_dir / n).exists()]
+    briefs = out_dir / BRIEFS_DIR
+    if briefs.is_dir() and any(briefs.iterdir()):
+        names.append(f"{BRIEFS_DIR}/")
+    return names
+
+
+def refusal(out_dir: Path, latest: tuple, changed: list[str]) -> str:
+    """Why a run cannot start in a folder holding another run, and the ways out."""
+    run_id, name, _, status, started = latest
+    shown = "; ".join(changed[:6]) + ("; ..." if len(changed) > 6 else "")
+    return (f"output.dir {out_dir} holds run {name!r} (run {run_id}, {status}, started "
+            f"{started}) made with another config: {shown}. To resume that run, use its "
+            f"config (it is in {out_dir / 'config.resolved.yaml'}); to keep both, choose another "
+            "output.dir; to start a new run here, pass --overwrite (the earlier run's files "
+            f"move to {out_dir / SUPERSEDED_DIR}/run-{run_id}/, its database rows are kept)")
+
+
+def move_aside(out_dir: Path, run_id: int) -> Path:
+    """Move the top-level run files and briefs into ``superseded/run-<id>[-n]/``; returns it."""
+    target = out_dir / SUPERSEDED_DIR / f"run-{run_id}"
+    suffix = 1
+    while target.exists():
+        suffix += 1
+        target = out_dir / SUPERSEDED_DIR / f"run-{run_id}-{suffix}"
+    target.mkdir(parents=True)
+    names = [*RUN_FILES, BRIEFS_DIR, *(p.name for p in out_dir.glob("references*.en.txt"))]
+    for name in names:
+        if (out_dir / name).exists():
+            os.replace(out_dir / name, target / name)
+    return target
