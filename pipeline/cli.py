@@ -82,12 +82,16 @@ def run_evaluate(args: argparse.Namespace) -> int:
     run_dir = Path(args.run)
     if not run_dir.is_dir():
         raise ConfigError(f"--run {run_dir}: no such directory")
-    name, scored, failed, corpus = rescore(run_dir, args.references)
+    done = rescore(run_dir, args.references)
     console = Console(soft_wrap=True)
-    print_corpus(console, corpus)
-    left = f"; {failed} failed articles left as they were" if failed else ""
-    console.print(f"{name}: {scored} articles scored again{left}; files rewritten in {run_dir}")
-    return 1 if failed else 0
+    print_corpus(console, done.corpus)
+    left = f"; {done.failed} failed articles left as they were" if done.failed else ""
+    console.print(f"{done.name}: {done.scored} articles scored again{left}; files rewritten "
+                  f"in {run_dir}")
+    if done.status not in ("ok", "partial"):
+        console.print(f"[yellow]The run is {done.status}: these scores cover only the articles "
+                      "it stored; resume it to score the rest.[/yellow]")
+    return 1 if done.failed else 0
 
 
 def run_compare(args: argparse.Namespace) -> int:

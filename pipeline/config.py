@@ -123,18 +123,18 @@ def load_config(path: str | Path | None, overrides: list[str] | tuple[str, ...] 
 
 
 # Keys that change how a run goes, not what it produces: a run may be resumed with other values.
+# (Not the devices: with dtype/compute_type auto, the device picks the precision.)
 _OPERATIONAL = (
     "run.name", "run.models_dir", "run.chunk_segments", "output.", "cache.",
-    "translate.device", "translate.threads", "translate.batch_size", "translate.batch_tokens",
-    "translate.parallel_batches", "summarise.device", "summarise.batch_size",
-    "summarise.parallel_batches",
+    "translate.threads", "translate.batch_size", "translate.batch_tokens",
+    "translate.parallel_batches", "summarise.batch_size", "summarise.parallel_batches",
 )
 
 
 def config_differences(stored: dict[str, Any], config: dict[str, Any]) -> list[str]:
     """The settings that differ between two resolved configs and would change the outputs.
 
-    Keys in :data:`_OPERATIONAL` (where files go, devices, threads, batch sizes, the memory)
+    Keys in :data:`_OPERATIONAL` (where files go, threads, batch sizes, the memory)
     are left out, and so are keys only one side has (a config written by another version).
 
     Args:

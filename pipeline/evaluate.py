@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from .errors import InputError
+from .errors import ConfigError, InputError
 from .records import Article, ArticleResult, ReadFailure, Score, Segment, TranslatedSegment
 from .scoring import CorpusText, corpus_level, corpus_part, corpus_text, score_article
 from .store import HYPOTHESES, reference_file_name
@@ -104,7 +104,19 @@ def add_fidelity(results: list[ArticleResult], summariser: Any) -> list[ArticleR
     return out
 
 
-def rescore(run_dir: Path, references: str | None = None) -> tuple[str, int, int, list[Score]]:
+@dataclass
+class Rescored:
+    """What ``evaluate`` did: the run, articles scored again and left failed, corpus scores,
+    and the run's status (``running``/``interrupted``/``stopped``: an incomplete run)."""
+
+    name: str
+    scored: int
+    failed: int
+    corpus: list[Score]
+    status: str
+
+
+def rescore(run_dir: Path, references: str | None = None) -> Rescored:
     """Score a stored run again (new references, new metrics) without translating again.
 
     The inputs are read again from the run's ``config.resolved.yaml`` (``references``
@@ -114,13 +126,11 @@ def rescore(run_dir: Path, references: str | None = None) -> tuple[str, int, int
     kept) and results.jsonl, the briefs, metrics.json and the test-set files are rewritten.
     Failed articles are left as they are.
 
-    Returns:
-        The run's name, the articles rescored, the articles left failed, the corpus scores.
-
     Raises:
         InputError: the run folder holds no run, the references cannot be read, or they do not
             match the stored articles (the message names the file, document and counts).
-        ConfigError: the run folder is in use by another process.
+        ConfigError: the run folder is in use by another process, or ``references`` does not
+            exist.
     """
     from .store import Store
 
@@ -140,7 +150,8 @@ def rescore(run_dir: Path, references: str | None = None) -> tuple[str, int, int
                                                    store.mean_scores("fidelity ")))
         store.rewrite_files()
         store.mark(None, {"rescored": len(results)})
-        return state.name, len(results), len(stored) - len(results), corpus
+        return Rescored(state.name, len(results), len(stored) - len(results), corpus,
+                        state.status)
     finally:
         store.close()
 
@@ -150,8 +161,8 @@ def _read_again(run_dir: Path, references: str | None) -> dict[str, Article | Re
     from .readers import read_inputs
 
     if references is not None and not Path(references).expanduser().exists():
-        raise InputError(f"--references {references}: no such file or folder; nothing was "
-                         "changed")
+        raise ConfigError(f"--references {references}: no such file or folder; nothing was "
+                          "changed")
     overrides = [f"input.references={references}"] if references else []
     config = load_config(run_dir / "config.resolved.yaml", overrides)
     try:
@@ -160,7 +171,9 @@ def _read_again(run_dir: Path, references: str | None) -> dict[str, Article | Re
                             check_language=config.input.check_language,
                             references=config.input.references, origlang=config.input.origlang)
     except InputError as exc:
-        raise InputError(f"{exc}; nothing was changed") from None
+        raise InputError(f"{exc} (relative paths in {run_dir / 'config.resolved.yaml'} are "
+                         "taken from the folder the command runs in); nothing was changed"
+                         ) from None
     return {item.id: item for item in items}
 
 
@@ -168,7 +181,12 @@ def _checked(stored: list[tuple], articles: dict[str, Article | ReadFailure],
              references: str | None) -> dict[str, Article]:
     """The articles read again for every finished stored article, or an error listing what
     does not match."""
-    problems, kept = [], {}
+    known = {row[0] for row in stored}
+    # A file that cannot be read at all fails as a whole, under the file's name: its message
+    # is the reason the run's articles are missing, so it comes first.
+    problems = [item.message for item in articles.values()
+                if isinstance(item, ReadFailure) and item.id not in known]
+    kept: dict[str, Article] = {}
     for article_id, status, *_ in stored:
         item = articles.get(article_id)
         if status != "ok":

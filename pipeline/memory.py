@@ -11,10 +11,13 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from .errors import ConfigError
 
 _SCHEMA = """CREATE TABLE IF NOT EXISTS memory (
     namespace TEXT NOT NULL, source TEXT NOT NULL, output TEXT NOT NULL,
@@ -39,30 +42,42 @@ class Memory:
 
     def _connect(self) -> sqlite3.Connection:
         if self._conn is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            # Several runs may share one memory: WAL lets them read while one writes, and a
-            # writer waits (up to a minute) for another's short transaction instead of failing.
-            self._conn = sqlite3.connect(self.path, timeout=60)
-            self._conn.execute("PRAGMA journal_mode=WAL")
-            self._conn.execute(_SCHEMA)
+            with self._reported():
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                # Several runs may share one memory: WAL lets them read while one writes, and a
+                # writer waits (up to a minute) for another's short transaction.
+                self._conn = sqlite3.connect(self.path, timeout=60)
+                self._conn.execute("PRAGMA journal_mode=WAL")
+                self._conn.execute(_SCHEMA)
         return self._conn
+
+    @contextmanager
+    def _reported(self) -> Iterator[None]:
+        """Turn a broken or unwritable memory file into one message naming ``cache.path``."""
+        try:
+            yield
+        except (sqlite3.Error, OSError) as exc:
+            raise ConfigError(f"cache.path {self.path}: the translation memory cannot be used "
+                              f"({exc}); move the file away, point cache.path elsewhere, or set "
+                              "cache.enabled: false") from None
 
     def lookup(self, namespace: str, sources: Sequence[str]) -> dict[str, str]:
         """The stored outputs for those of ``sources`` the memory holds."""
         conn, found = self._connect(), {}
         unique = list(dict.fromkeys(sources))
-        for start in range(0, len(unique), 500):  # SQLite caps the number of parameters
-            part = unique[start:start + 500]
-            marks = ",".join("?" * len(part))
-            rows = conn.execute(f"SELECT source, output FROM memory WHERE namespace = ? AND "
-                                f"source IN ({marks})", [namespace, *part])
-            found.update(rows.fetchall())
+        with self._reported():
+            for start in range(0, len(unique), 500):  # SQLite caps the number of parameters
+                part = unique[start:start + 500]
+                marks = ",".join("?" * len(part))
+                rows = conn.execute(f"SELECT source, output FROM memory WHERE namespace = ? "
+                                    f"AND source IN ({marks})", [namespace, *part])
+                found.update(rows.fetchall())
         return found
 
     def store(self, namespace: str, pairs: dict[str, str]) -> None:
         """Remember outputs (one transaction)."""
         conn = self._connect()
-        with conn:
+        with self._reported(), conn:
             conn.executemany("INSERT OR REPLACE INTO memory VALUES (?, ?, ?)",
                              [(namespace, s, o) for s, o in pairs.items()])
 

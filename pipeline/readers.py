@@ -108,18 +108,40 @@ def iter_inputs(path: str, fmt: str = "auto", *, max_chars: int = 200_000, langu
 
 def count_inputs(files: list[Path]) -> int:
     """About how many articles ``files`` hold (non-blank JSONL lines, ``<doc`` elements of test
-    sets, one per other file), read in blocks: for progress, not for correctness."""
+    sets before any ``origlang`` filter, one per other file): for progress, not correctness."""
     total = 0
     for file in files:
         suffix = file.suffix.lower()
-        if suffix not in (".jsonl", ".sgm", ".xml"):
-            total += 1
-            continue
         try:
-            total += _count_in(file, b"\n" if suffix == ".jsonl" else b"<doc ")
+            if suffix == ".jsonl":
+                with file.open("rb") as handle:
+                    total += max(1, sum(1 for line in handle if line.strip()))
+            elif suffix in (".sgm", ".xml"):
+                total += max(1, _count_in(file, b"<doc "))
+            else:
+                total += 1
         except OSError:
             total += 1
     return total
+
+
+def inputs_fingerprint(files: list[Path]) -> str:
+    """A SHA-256 over the input files' names (relative to their common folder) and contents,
+    read in blocks: a run is resumed only on the inputs it started with."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    base = os.path.commonpath([str(f.resolve().parent) for f in files]) if files else ""
+    for file in files:
+        digest.update(os.path.relpath(file.resolve(), base).encode("utf-8") + b"\0")
+        try:
+            with file.open("rb") as handle:
+                while block := handle.read(1 << 20):
+                    digest.update(block)
+        except OSError as exc:  # read (and failed) again later, naming the file
+            digest.update(f"unreadable: {exc.strerror}".encode())
+        digest.update(b"\0")
+    return digest.hexdigest()
 
 
 def _count_in(file: Path, marker: bytes) -> int:
@@ -128,9 +150,9 @@ def _count_in(file: Path, marker: bytes) -> int:
         while block := handle.read(1 << 20):
             count += (last + block).count(marker) - last.count(marker)
             last = block[-len(marker):]
-    if marker == b"\n" and last and not last.endswith(b"\n"):
-        count += 1  # a last line without a newline
-    return max(count, 1)
+    return count
+
+
 def find_inputs(path: str, *, references: str | None = None) -> list[Path]:
     """The files ``path`` stands for, sorted; raises :class:`InputError` when there are none.
 
@@ -179,12 +201,21 @@ def _read_one(reader: Reader, file: Path, options: ReadOptions) -> Iterator[Item
 
 
 def _unique(item: Item, uses: dict[str, tuple[str, int]]) -> Item:
-    """The item, or a failure under ``<id>#<n>`` if its id was used before in this run."""
+    """The item, or a failure under a new id ``<id>#<n>`` if its id was used before in this run.
+
+    ``uses`` holds every id handed out so far, the new ones too: a later record whose own id
+    equals a name given to a duplicate is a duplicate in turn, so no two records share an id and
+    none is lost.
+    """
     first, count = uses.get(item.id, (item.source, 0))
     uses[item.id] = (first, count + 1)
     if count == 0:
         return item
-    new_id = f"{item.id}#{count + 1}"
+    n = count + 1
+    while f"{item.id}#{n}" in uses:
+        n += 1
+    new_id = f"{item.id}#{n}"
+    uses[new_id] = (item.source, 1)
     message = (f"{item.source}: duplicate article id {item.id!r}, first used by {first}; "
                f"stored as {new_id!r}; ids must be unique within a run")
     return ReadFailure(new_id, item.source, message)

@@ -11,7 +11,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from pipeline.errors import ConfigError
 
@@ -95,15 +95,16 @@ def run_files(out_dir: Path) -> list[str]:
     return names
 
 
-def refusal(out_dir: Path, latest: tuple, changed: list[str]) -> str:
+def refusal(out_dir: Path, latest: Any, changed: list[str]) -> str:
     """Why a run cannot start in a folder holding another run, and the ways out."""
-    run_id, name, _, status, started = latest
+    run_id, name, status, started = latest.run_id, latest.name, latest.status, latest.started_at
     shown = "; ".join(changed[:6]) + ("; ..." if len(changed) > 6 else "")
     return (f"output.dir {out_dir} holds run {name!r} (run {run_id}, {status}, started "
-            f"{started}) made with another config: {shown}. To resume that run, use its "
-            f"config (it is in {out_dir / 'config.resolved.yaml'}); to keep both, choose another "
-            "output.dir; to start a new run here, pass --overwrite (the earlier run's files "
-            f"move to {out_dir / SUPERSEDED_DIR}/run-{run_id}/, its database rows are kept)")
+            f"{started}) made with other settings or inputs: {shown}. To resume that run, use "
+            f"its config (it is in {out_dir / 'config.resolved.yaml'}) and inputs; to keep "
+            "both, choose another output.dir; to start a new run here, pass --overwrite (the "
+            f"earlier run's files move to {out_dir / SUPERSEDED_DIR}/run-{run_id}/, its "
+            "database rows are kept)")
 
 
 def move_aside(out_dir: Path, run_id: int) -> Path:

@@ -120,7 +120,7 @@ def run(config: Config, *, translator: Translator | None = None,
         ModelError: a model is missing (raised before any article is processed).
         Interrupted: Ctrl-C or SIGTERM; every committed chunk is kept and the run can resume.
     """
-    from .readers import count_inputs, find_inputs
+    from .readers import count_inputs, find_inputs, inputs_fingerprint
 
     progress = progress or _Silent()
     clock = time.perf_counter()
@@ -128,12 +128,13 @@ def run(config: Config, *, translator: Translator | None = None,
     try:
         files = find_inputs(config.input.path, references=config.input.references)
     except InputError as exc:
-        raise ConfigError(f"input.path: {exc}") from None
+        raise ConfigError(str(exc)) from None
     paths = resolve_models(config, translator is None, summariser is None)
     store = Store(config.output_dir(name))
     try:
         state = store.open(name, config.model_dump(mode="json"),
-                           differences=config_differences, overwrite=overwrite)
+                           differences=config_differences, overwrite=overwrite,
+                           inputs_sha=inputs_fingerprint(files))
     except BaseException:
         store.close()  # the lock too
         raise
@@ -382,8 +383,8 @@ def _segment(article: Article, position: int, stages: Stages) -> _Work:
     try:
         segments, splits = segment_article(article, stages.translator.count_tokens,
                                            stages.max_segment_tokens)
-    except ModelError:
-        raise  # the model's tokenizer, not the article: stop the run with one message
+    except (ModelError, ConfigError):
+        raise  # the model or the memory, not the article: stop the run with one message
     except Exception as exc:  # noqa: BLE001 - recorded as this article's failure
         return _Work(article, position, [], 0,
                      error=f"segment failed: {type(exc).__name__}: {exc}")
@@ -412,6 +413,8 @@ def _translate(work: list[_Work], translator: Translator, progress: Any) -> None
     advance, complete = _stage_progress(progress, "translate", len(texts))
     try:
         flat = translate_sorted(translator, texts, progress=advance)
+    except (ModelError, ConfigError):
+        raise  # the model or the memory, not the articles: stop with one message
     except Exception:  # noqa: BLE001 - find which articles fail instead of failing them all
         for w in live:
             sources = [s.source for s in w.segments]
@@ -437,6 +440,8 @@ def _summarise(work: list[_Work], summariser: Summariser, progress: Any) -> None
         for w, summary, n in zip(live, summaries, _chunks_of(summariser, len(live)),
                                  strict=True):
             w.summary, w.summary_chunks = summary, n
+    except (ModelError, ConfigError):
+        raise  # the model or the memory, not the articles: stop with one message
     except Exception:  # noqa: BLE001 - isolate the failing article(s)
         for w, text in zip(live, texts, strict=True):
             out = _isolate(w, "summarise", lambda t=text: summariser.summarise([t]), 1)
@@ -452,6 +457,8 @@ def _isolate(w: _Work, stage: str, call: Callable[[], list[str]], expected: int
         return None
     try:
         return one_to_one(call(), range(expected), stage)
+    except (ModelError, ConfigError):
+        raise
     except Exception as exc:  # noqa: BLE001 - recorded as this article's failure
         w.error = f"{stage} failed: {type(exc).__name__}: {exc}"
         return None

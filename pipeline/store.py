@@ -46,7 +46,8 @@ METRICS = "metrics.json"
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
     id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL, started_at TEXT NOT NULL,
-    finished_at TEXT, config_json TEXT NOT NULL, counts_json TEXT, status TEXT NOT NULL);
+    finished_at TEXT, config_json TEXT NOT NULL, counts_json TEXT, status TEXT NOT NULL,
+    inputs_sha TEXT);
 CREATE TABLE IF NOT EXISTS articles (
     run_id INTEGER NOT NULL REFERENCES runs(id), article_id TEXT NOT NULL, source TEXT,
     status TEXT NOT NULL, error TEXT, title_fr TEXT, title_en TEXT, translation TEXT,
@@ -69,8 +70,23 @@ CREATE UNIQUE INDEX IF NOT EXISTS scores_key ON scores (
 -- the key above is on an expression: one article's scores are found through this one
 CREATE INDEX IF NOT EXISTS scores_article ON scores (run_id, article_id);
 """
-# Columns added after the first release; an older pipeline.sqlite gets them on open.
-_ADDED_COLUMNS = {"position": "INTEGER", "result_json": "TEXT", "eval_json": "TEXT"}
+# Columns added after the first release. A run stored without them cannot be resumed or scored
+# again (its files cannot be rebuilt from its rows); a new run in such a database adds them.
+_ADDED_COLUMNS = {"articles": {"position": "INTEGER", "result_json": "TEXT", "eval_json": "TEXT"},
+                  "runs": {"inputs_sha": "TEXT"}}
+
+
+@dataclass(frozen=True)
+class StoredRun:
+    """The latest run a folder's database holds, as read before anything is written."""
+
+    run_id: int
+    name: str
+    config: dict[str, Any]
+    status: str
+    started_at: str
+    legacy: bool  # written by a version whose rows cannot rebuild the run's files
+    inputs_sha: str | None = None
 
 def _now() -> str:
     """The current UTC time as ISO 8601, to the second."""
@@ -124,6 +140,14 @@ def _replace_article(conn: sqlite3.Connection, run_id: int, result: ArticleResul
     return line
 
 
+def _legacy(out_dir: Path, latest: StoredRun, what: str) -> str:
+    return (f"output.dir {out_dir} holds run {latest.name!r} (run {latest.run_id}) made by an "
+            f"earlier version of this program, which cannot be {what}: its files cannot be "
+            "rebuilt from its rows. Choose another output.dir, or pass --overwrite to start a "
+            f"new run there (the earlier files move to {out_dir}/superseded/, nothing is "
+            "deleted)")
+
+
 @dataclass(frozen=True)
 class RunState:
     """The run a :class:`Store` writes: new, or an earlier one being resumed."""
@@ -133,6 +157,7 @@ class RunState:
     resumed: bool
     done: int = 0  # articles already finished (status ok) when it was opened
     failed: int = 0  # articles recorded as failed when it was opened (they are retried)
+    status: str = "running"  # as stored when it was opened
 
 
 class Store:
@@ -161,19 +186,50 @@ class Store:
             conn = sqlite3.connect(self.db_path, timeout=60)
             conn.execute("PRAGMA journal_mode=WAL")
             conn.executescript(_SCHEMA)
-            have = {row[1] for row in conn.execute("PRAGMA table_info(articles)")}
-            for column, kind in _ADDED_COLUMNS.items():
-                if column not in have:
-                    conn.execute(f"ALTER TABLE articles ADD COLUMN {column} {kind}")
+            for table, columns in _ADDED_COLUMNS.items():
+                have = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
+                for column, kind in columns.items():
+                    if column not in have:
+                        conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
         except sqlite3.DatabaseError as exc:
-            raise ConfigError(f"output.dir {self.out_dir}: {self.db_path.name} cannot be used "
-                              f"({exc}); choose another output.dir, or move the file away "
-                              "(it is left as it is)") from None
+            raise self._unusable(exc) from None
         return conn
 
+    def _unusable(self, exc: Exception) -> ConfigError:
+        return ConfigError(f"output.dir {self.out_dir}: {self.db_path.name} cannot be used "
+                           f"({exc}); choose another output.dir, or move the file away (it is "
+                           "left as it is)")
+
+    def latest_run(self) -> StoredRun | None:
+        """The latest run stored here, read without writing anything; None if there is none.
+
+        Raises:
+            ConfigError: ``pipeline.sqlite`` is not a database, or is damaged.
+        """
+        if not self.db_path.is_file():
+            return None
+        conn = sqlite3.connect(self.db_path, timeout=60)
+        try:
+            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+            if "runs" not in tables:
+                return None
+            row = conn.execute("SELECT * FROM runs ORDER BY id DESC LIMIT 1").fetchone()
+            names = [d[0] for d in conn.execute("SELECT * FROM runs LIMIT 0").description]
+            columns = {r[1] for r in conn.execute("PRAGMA table_info(articles)")}
+        except sqlite3.DatabaseError as exc:
+            raise self._unusable(exc) from None
+        finally:
+            conn.close()
+        if row is None:
+            return None
+        run = dict(zip(names, row, strict=True))
+        return StoredRun(run["id"], run["name"], json.loads(run["config_json"]), run["status"],
+                         run["started_at"], legacy="result_json" not in columns,
+                         inputs_sha=run.get("inputs_sha"))
+
     def open(self, name: str, config: dict[str, Any], *, differences: Any = None,
-             overwrite: bool = False) -> RunState:
-        """Resume the run stored here when its config matches; else start a new one.
+             overwrite: bool = False, inputs_sha: str | None = None) -> RunState:
+        """Resume the run stored here when its config and inputs match; else start a new one.
 
         Args:
             name: The run's name (kept from the stored run when resuming).
@@ -182,20 +238,26 @@ class Store:
                 that would change the outputs; none means the stored run is resumed.
             overwrite: Start a new run even if the folder holds another one; the earlier
                 run's files move to ``superseded/run-<id>/`` (its rows stay in the database).
+            inputs_sha: A fingerprint of the input files' contents; a stored run made from
+                other contents is not resumed.
 
         Returns:
             The run being written.
 
         Raises:
-            ConfigError: the folder holds another run's files (the message lists the
-                differences and the ways out).
+            ConfigError: the folder holds another run (the message lists what differs and the
+                ways out), a run of an older version, or a damaged database.
         """
         if self._lock is None:
             self._lock = lock_folder(self.out_dir)
         foreign = run_files(self.out_dir)
-        latest = self._latest_run()  # read before anything is written: a refusal changes nothing
+        latest = self.latest_run()  # read before anything is written: a refusal changes nothing
         if latest is not None and not overwrite:
-            changed = differences(json.loads(latest[2]), config) if differences else []
+            if latest.legacy:
+                raise ConfigError(_legacy(self.out_dir, latest, "resumed"))
+            changed = differences(latest.config, config) if differences else []
+            if inputs_sha and latest.inputs_sha and inputs_sha != latest.inputs_sha:
+                changed.append("input files: their contents changed since the run started")
             if changed:
                 raise ConfigError(refusal(self.out_dir, latest, changed))
         if latest is None and foreign and not overwrite:
@@ -204,30 +266,17 @@ class Store:
                               "output.dir, or pass --overwrite to move them aside and start")
         self._conn = self._connect()
         if latest is not None and not overwrite:
-            return self._resume(latest[0], latest[1])
+            return self._resume(latest.run_id, latest.name)
         if overwrite and (latest is not None or foreign):
-            move_aside(self.out_dir, latest[0] if latest else 0)
-        return self._new(name, config)
+            move_aside(self.out_dir, latest.run_id if latest else 0)
+        return self._new(name, config, inputs_sha)
 
-    def _latest_run(self) -> tuple | None:
-        """The latest stored run's (id, name, config_json, status, started_at), or None."""
-        if not self.db_path.is_file():
-            return None
-        conn = sqlite3.connect(self.db_path, timeout=60)
-        try:
-            return conn.execute("SELECT id, name, config_json, status, started_at FROM runs "
-                                "ORDER BY id DESC LIMIT 1").fetchone()
-        except sqlite3.DatabaseError:  # no runs table yet, or not a database
-            return None
-        finally:
-            conn.close()
-
-    def _new(self, name: str, config: dict[str, Any]) -> RunState:
+    def _new(self, name: str, config: dict[str, Any], inputs_sha: str | None) -> RunState:
         conn = self._db()
         with conn:
             cursor = conn.execute(
-                "INSERT INTO runs (name, started_at, config_json, status) VALUES (?, ?, ?, ?)",
-                (name, _now(), _json(config), "running"))
+                "INSERT INTO runs (name, started_at, config_json, status, inputs_sha) "
+                "VALUES (?, ?, ?, ?, ?)", (name, _now(), _json(config), "running", inputs_sha))
         self.run_id = int(cursor.lastrowid or 0)
         (self.out_dir / BRIEFS_DIR).mkdir(parents=True, exist_ok=True)
         self._rewrite_files(ok_only=True)
@@ -470,11 +519,12 @@ class Store:
     # --- scoring a stored run again -------------------------------------------------------------
 
     def open_existing(self) -> RunState:
-        """Open the latest run stored here to score it again (taking the lock).
+        """Open the latest run stored here to score it again (taking the lock); nothing is
+        written until :meth:`rescore`.
 
         Raises:
-            ConfigError: the folder is locked by a running process.
-            InputError: there is no stored run.
+            ConfigError: the folder is locked by a running process, or its database is damaged.
+            InputError: there is no stored run, or it was made by an older version.
         """
         from pipeline.errors import InputError
 
@@ -483,12 +533,14 @@ class Store:
                              "output.dir of a run")
         if self._lock is None:
             self._lock = lock_folder(self.out_dir)
-        conn = self._conn = self._connect()
-        row = conn.execute("SELECT id, name FROM runs ORDER BY id DESC LIMIT 1").fetchone()
-        if row is None:
+        latest = self.latest_run()
+        if latest is None:
             raise InputError(f"--run {self.out_dir}: {DB_NAME} holds no run")
-        self.run_id = int(row[0])
-        return RunState(self.run_id, row[1], resumed=True)
+        if latest.legacy:
+            raise InputError(_legacy(self.out_dir, latest, "scored again"))
+        self._conn = sqlite3.connect(self.db_path, timeout=60)  # the schema is current
+        self.run_id = latest.run_id
+        return RunState(self.run_id, latest.name, resumed=True, status=latest.status)
 
     def rescore(self, results: Sequence[ArticleResult],
                 evaluations: Sequence[dict[str, Any] | None]) -> None:

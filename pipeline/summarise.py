@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from .config import Config, SummariseConfig
-from .errors import ModelError
+from .errors import PipelineError
 from .hf import Seq2Seq
 from .models import resolve_model
 from .segment import break_long, split_sentences
@@ -112,7 +112,7 @@ class AbstractiveSummariser(Summariser):
                 break
             plans = {i: self._pack(current[i]) for i in pending}
             if round_ and any(len(plans[i]) >= previous[i] for i in pending):
-                raise ModelError("the chunk summaries are not shorter than the text they "
+                raise PipelineError("the chunk summaries are not shorter than the text they "
                                  f"summarise (input limit {self.limit} tokens); lower "
                                  "summarise.max_length or raise summarise.max_input_tokens")
             previous = {i: len(plans[i]) for i in pending}
@@ -128,7 +128,7 @@ class AbstractiveSummariser(Summariser):
                     current[i] = " ".join(p for p in parts if p)
         missing = [i for i in range(len(current)) if i not in done]
         if missing:
-            raise ModelError(f"summaries did not shrink below {self.limit} tokens after "
+            raise PipelineError(f"summaries did not shrink below {self.limit} tokens after "
                              f"{MAX_ROUNDS} rounds for {len(missing)} text(s)")
         return [done[i] for i in range(len(texts))]
 

@@ -151,7 +151,8 @@ def folder_bytes(folder: Path) -> dict[str, bytes]:
             if p.is_file() and not p.name.endswith(("-wal", "-shm"))}
 
 
-@pytest.mark.parametrize("wrong", ["missing", "mistyped-folder", "truncated", "other-test-set"])
+@pytest.mark.parametrize("wrong", ["missing", "mistyped-folder", "truncated", "other-test-set",
+                                   "binary"])
 def test_evaluate_with_wrong_references_changes_nothing(tiny_models, testset, tmp_path, capsys,
                                                         wrong):
     out = tmp_path / "run"
@@ -165,11 +166,16 @@ def test_evaluate_with_wrong_references_changes_nothing(tiny_models, testset, tm
         path.write_text(re.sub(r'docid="([^"]+)"', r'docid="other-\1"', ref), "utf-8")
     elif wrong == "mistyped-folder":
         path = tmp_path / "refz"
+    elif wrong == "binary":
+        path.write_bytes(bytes(range(256)) * 8)
     before = folder_bytes(out)
     capsys.readouterr()
-    assert main(["evaluate", "--run", str(out), "--references", str(path)]) == 1
+    code = main(["evaluate", "--run", str(out), "--references", str(path)])
+    assert code == (2 if wrong in ("missing", "mistyped-folder") else 1)
     error = capsys.readouterr().err
     assert str(path) in error and "nothing was changed" in error and "Traceback" not in error
+    if wrong == "binary":
+        assert "binary" in error
     if wrong == "truncated":
         assert "document 'cyberpresse" in error and "segments" in error and "has 51" in error
     assert folder_bytes(out) == before

@@ -301,3 +301,15 @@ def test_a_jsonl_line_not_in_utf8_fails_alone(tmp_path: Path) -> None:
     offset = len(good) + len(b'{"id": 1, "text": "')
     for fragment in ("not valid UTF-8", "0xe9", f"byte offset {offset}", "iconv"):
         assert fragment in failure.message
+
+
+def test_a_duplicate_never_takes_the_id_of_a_real_record(tmp_path: Path) -> None:
+    rows = ['{"id": "x", "text": "Un."}', '{"id": "x", "text": "Deux."}',
+            '{"id": "x#2", "text": "Trois."}', '{"id": "x#2", "text": "Quatre."}']
+    path = write(tmp_path / "dup.jsonl", "\n".join(rows) + "\n")
+    items = read_inputs(str(path), check_language=False)
+    ids = [item.id for item in items]
+    assert len(ids) == len(set(ids)) == 4  # every record kept, under its own id
+    assert [type(i).__name__ for i in items] == ["Article", "ReadFailure", "ReadFailure",
+                                                  "ReadFailure"]
+    assert ids[0] == "x" and all(i.startswith("x#") for i in ids[1:])

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.config import load_config
+from pipeline.errors import ConfigError
 from pipeline.runner import run
 from pipeline.summarise import Summariser
 from pipeline.translate import Translator
@@ -198,3 +199,31 @@ def test_chunks_commit_as_they_go_in_input_order(tmp_path):
     # disk before the next chunk is translated
     assert seen == [0, 2, 4, 6, 8, 10]
     assert [r["id"] for r in stored(outcome)] == [f"n{i:02d}" for i in range(12)]
+
+
+def test_changed_inputs_are_not_resumed(tmp_path):
+    config = config_for(tmp_path)
+    run(config, translator=UpperTranslator(), summariser=FirstWords())
+    (Path(config.input.path) / "b.txt").write_text("Titre B\n\nUne autre phrase.", "utf-8")
+    with pytest.raises(ConfigError, match="input files: their contents changed"):
+        run(config, translator=UpperTranslator(), summariser=FirstWords())
+    assert json.loads(stored_line(tmp_path, "b"))["translation"] == "UNE SEULE PHRASE POUR B."
+
+
+def stored_line(tmp_path: Path, article_id: str) -> str:
+    lines = (tmp_path / "out" / "results.jsonl").read_text("utf-8").splitlines()
+    return next(line for line in lines if json.loads(line)["id"] == article_id)
+
+
+class Remembered(UpperTranslator):
+    def cache_key(self):
+        return {"model": "upper"}
+
+
+def test_a_broken_memory_stops_the_run_with_one_message(tmp_path):
+    memory = tmp_path / "memory.sqlite"
+    memory.write_bytes(b"not a database at all" * 50)
+    config = config_for(tmp_path, **{"cache.path": str(memory)})
+    with pytest.raises(ConfigError, match=f"cache.path {memory}"):
+        run(config, translator=Remembered(), summariser=FirstWords())
+    assert memory.read_bytes() == b"not a database at all" * 50

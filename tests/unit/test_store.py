@@ -206,7 +206,7 @@ def test_other_config_is_refused_and_nothing_changes(tmp_path: Path) -> None:
     first.finish({})
     first.close()
     before = {p: p.read_bytes() for p in (tmp_path / "out").rglob("*") if p.is_file()}
-    with pytest.raises(ConfigError, match="another config.*--overwrite"):
+    with pytest.raises(ConfigError, match="other settings.*--overwrite"):
         Store(tmp_path / "out").open("second", {"a": 2}, differences=same)
     after = {p: p.read_bytes() for p in (tmp_path / "out").rglob("*") if p.is_file()}
     assert after == before
@@ -280,3 +280,47 @@ def test_utf8_kept_readable(store: Store) -> None:
     store.commit([ok_result(summary="Résumé à l'été.")])
     raw = store.results_path.read_text(encoding="utf-8")
     assert "Résumé à l'été." in raw and "\\u00e9" not in raw
+
+
+def test_a_run_of_an_earlier_version_is_refused_untouched(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    with sqlite3.connect(out / "pipeline.sqlite") as conn:  # the first release's tables
+        conn.executescript(
+            "CREATE TABLE runs (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL, "
+            "started_at TEXT NOT NULL, finished_at TEXT, config_json TEXT NOT NULL, "
+            "counts_json TEXT, status TEXT NOT NULL);"
+            "CREATE TABLE articles (run_id INTEGER NOT NULL, article_id TEXT NOT NULL, "
+            "source TEXT, status TEXT NOT NULL, error TEXT, title_fr TEXT, title_en TEXT, "
+            "translation TEXT, flags_json TEXT, stats_json TEXT);"
+            "INSERT INTO runs (name, started_at, config_json, status) VALUES "
+            "('old', '2026-01-01', '{}', 'ok');")
+    (out / "results.jsonl").write_text('{"id": "a"}\n', "utf-8")
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    with pytest.raises(ConfigError, match="earlier version.*--overwrite"):
+        Store(out).open("new", {}, differences=same)
+    with pytest.raises(Exception, match="earlier version"):
+        Store(out).open_existing()
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file() and p.name != ".lock"} \
+        == {p: b for p, b in before.items() if p.name != ".lock"}
+    state = Store(out).open("new", {}, differences=same, overwrite=True)
+    assert not state.resumed and (out / "superseded" / "run-1" / "results.jsonl").is_file()
+
+
+@pytest.mark.parametrize("damage", ["garbage", "truncated"])
+def test_a_damaged_database_stops_with_a_message(tmp_path: Path, damage: str) -> None:
+    out = tmp_path / "out"
+    first = Store(out)
+    first.open("demo", {})
+    first.commit([ok_result("a")])
+    first.close()
+    db = out / "pipeline.sqlite"
+    if damage == "garbage":
+        db.write_bytes(b"this is not a database" * 100)
+    else:
+        data = bytearray(db.read_bytes())
+        data[100:4096] = b"\xff" * (4096 - 100)
+        db.write_bytes(bytes(data))
+    for overwrite in (False, True):
+        with pytest.raises(ConfigError, match="pipeline.sqlite cannot be used"):
+            Store(out).open("demo", {}, differences=same, overwrite=overwrite)
