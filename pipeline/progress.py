@@ -39,8 +39,9 @@ class Progress(Protocol):
     def note(self, message: str) -> None:
         """An informational line, shown only in verbose mode."""
 
-    def close(self) -> None:
-        """Stop the display; safe to call more than once."""
+    def close(self, outcome: str = "finished") -> None:
+        """Stop the display (``outcome``: ``finished``, ``interrupted``, ``stopped``); safe to
+        call more than once: only the first call counts."""
 
 
 def make_progress(stream: IO[str] | None = None, *, quiet: bool = False, verbose: bool = False,
@@ -90,7 +91,7 @@ class NullProgress:
         if self._notes is not None:
             _write_line(self._notes, message)
 
-    def close(self) -> None:
+    def close(self, outcome: str = "finished") -> None:
         """Nothing to stop."""
 
 
@@ -154,11 +155,11 @@ class PlainProgress:
         if self._verbose:
             _write_line(self._stream, message)
 
-    def close(self) -> None:
-        """Write the final line (once)."""
+    def close(self, outcome: str = "finished") -> None:
+        """Write the final line (once), saying how the run ended."""
         if not self._closed and self._articles is not None:
             text = self._articles_text(self._clock(), final=True)
-            _write_line(self._stream, f"finished: {text}")
+            _write_line(self._stream, f"{outcome}: {text}")
         self._closed = True
 
     def _begun(self) -> _Count:
@@ -235,7 +236,7 @@ class BarProgress:
             self._begun().console.print(f"{_timestamp()} {message}", markup=False,
                                         highlight=False)
 
-    def close(self) -> None:
+    def close(self, outcome: str = "finished") -> None:
         """Stop redrawing, leaving the last state of the bars on screen."""
         if self._bars is not None and not self._closed:
             self._bars.stop()

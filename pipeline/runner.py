@@ -53,7 +53,7 @@ class _Silent:
     def note(self, message: str) -> None:
         """Nothing to show."""
 
-    def close(self) -> None:
+    def close(self, outcome: str = "finished") -> None:
         """Nothing to close."""
 
 
@@ -145,16 +145,19 @@ def run(config: Config, *, translator: Translator | None = None,
         if state.resumed:
             progress.note(f"resuming run {state.name!r}: {state.done} articles done, "
                           f"{state.failed} failed ones to retry")
-        progress.begin(count_inputs(files))
+        # a resumed run counts (and times) only what is left to do
+        progress.begin(max(count_inputs(files) - state.done, 0))
         timings = {"load": time.perf_counter() - clock}
         skipped = _run_chunks(config, files, stages, store, progress, timings)
         return _finish(config, store, state, stages, memory, timings, skipped, clock)
     except KeyboardInterrupt:
+        progress.close("interrupted")
         counts = store.counts()
         store.mark("interrupted", {**counts, "peak_rss_mb": peak_rss_mb()})
         raise Interrupted(f"stopped; {counts['articles']} articles are stored in "
                           f"{store.out_dir}", str(store.out_dir), counts) from None
     except BaseException as exc:  # recorded, then reported by the caller; a rerun resumes
+        progress.close("stopped")
         with suppress(Exception):  # never hide the error itself
             store.mark("stopped", {**store.counts(), "error": f"{type(exc).__name__}: {exc}"})
         raise
@@ -196,7 +199,7 @@ def _run_chunks(config: Config, files: list[Path], stages: Stages, store: Store,
                         files=files)
     skipped = [0]
     for number, chunk in enumerate(chunks(items, config.run.chunk_segments, store.is_done,
-                                          skipped, progress), start=1):
+                                          skipped), start=1):
         results = process_chunk(chunk, stages, progress, timings)
         store.commit(results, [corpus_part(r) for r in results])
         failed = sum(r.status == "failed" for r in results)
@@ -207,13 +210,11 @@ def _run_chunks(config: Config, files: list[Path], stages: Stages, store: Store,
 
 
 def chunks(items: Iterable[Item], budget: int, is_done: Callable[[str], bool],
-           skipped: list[int] | None = None, progress: Any = None
-           ) -> Iterator[list[tuple[int, Item]]]:
+           skipped: list[int] | None = None) -> Iterator[list[tuple[int, Item]]]:
     """Group ``(position, item)`` pairs into chunks of about ``budget`` segments.
 
-    Articles ``is_done`` says are finished are left out (counted in ``skipped[0]`` and shown as
-    done). An article is never split across chunks; one larger than the budget is a chunk of
-    its own.
+    Articles ``is_done`` says are finished are left out (counted in ``skipped[0]``). An article
+    is never split across chunks; one larger than the budget is a chunk of its own.
     """
     chunk: list[tuple[int, Item]] = []
     size = 0
@@ -221,8 +222,6 @@ def chunks(items: Iterable[Item], budget: int, is_done: Callable[[str], bool],
         if is_done(item.id):
             if skipped is not None:
                 skipped[0] += 1
-            if progress is not None:
-                progress.articles(1)
             continue
         chunk.append((position, item))
         size += estimate_segments(item)

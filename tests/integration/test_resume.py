@@ -134,6 +134,7 @@ def test_ctrl_c_marks_the_run_interrupted_and_prints_the_resume_command(
     code, printed = run_until(cmd, r"translate [1-9]\d*/\d+ segments of chunk 2", signal.SIGINT)
     assert code == 130, printed[-2000:]
     assert "interrupted:" in printed and "Resume with:" in printed
+    assert "finished:" not in printed  # the progress display says how it ended
     resume = printed.split("Resume with:")[1].strip().splitlines()[0]
     assert "run.py" in resume and f"output.dir={out}" in resume
     assert "Traceback" not in printed

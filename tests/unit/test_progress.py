@@ -277,3 +277,15 @@ def test_import_is_light() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True)
     assert done.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("outcome", ["interrupted", "stopped"])
+def test_plain_final_line_says_how_the_run_ended(outcome: str) -> None:
+    progress, stream, clock = plain(interval=10)
+    progress.begin(12)
+    clock.now += 3
+    progress.articles(2)
+    progress.close(outcome)
+    progress.close()  # the command line closes it again: no second line
+    assert lines(stream)[-1].split(" ", 2)[2].startswith(f"{outcome}: articles 2/12")
+    assert not any("finished" in line for line in lines(stream))
