@@ -216,7 +216,7 @@ def run_plain(spec: Spec, out: Outcome, batch_size: int) -> list[str]:
 def run_project(spec: Spec, out: Outcome, overrides: list[str]) -> list[str]:
     """The project's translator from ``build_translator``, called as the runner calls it."""
     from pipeline.config import load_config
-    from pipeline.translate import build_translator, translate_in_chunks
+    from pipeline.translate import build_translator, translate_sorted
 
     config = load_config(None, [f"translate.model={spec.model}", "translate.device=cpu",
                                 f"run.models_dir={MODELS}",  # conversions are cached there
@@ -234,7 +234,7 @@ def run_project(spec: Spec, out: Outcome, overrides: list[str]) -> list[str]:
         out.notes.append(f"precision: {precision}")
     out.load_s = time.perf_counter() - start
     start = time.perf_counter()
-    texts = translate_in_chunks(translator, spec.texts)
+    texts = translate_sorted(translator, spec.texts)
     out.wall_s = time.perf_counter() - start
     _record(out, timer)
     return texts

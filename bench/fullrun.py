@@ -104,6 +104,7 @@ def cold_and_warm(model: Path, summariser: Path, documents: int, *, beams: int, 
             f"run.models_dir={ROOT / 'bench' / '.models'}",  # conversions are made once there
             f"input.path={work / 'input.jsonl'}", f"output.dir={work / 'out'}",
             f"translate.num_beams={beams}", f"translate.threads={threads}",
+            f"summarise.threads={threads}",
             "translate.device=cpu", "summarise.device=cpu", *cache]
     command = [sys.executable, "run.py"] + [a for s in sets for a in ("--set", s)]
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "OMP_NUM_THREADS": str(threads),

@@ -54,7 +54,7 @@ def translate(model: Path, texts: list[str], overrides: list[str], args: argpars
               ) -> tuple[list[str], float, str]:
     """Translate ``texts`` with one precision; return outputs, wall seconds and precision."""
     from pipeline.config import load_config
-    from pipeline.translate import build_translator, translate_in_chunks
+    from pipeline.translate import build_translator, translate_sorted
 
     device = "cuda" if "translate.dtype=float16" in overrides else args.device
     config = load_config(None, [f"translate.model={model}", f"translate.device={device}",
@@ -64,7 +64,7 @@ def translate(model: Path, texts: list[str], overrides: list[str], args: argpars
     translator = build_translator(config, model)
     translator.translate(texts[:1])  # load weights (and convert once) before the clock starts
     start = time.perf_counter()
-    outputs = translate_in_chunks(translator, texts)
+    outputs = translate_sorted(translator, texts)
     return outputs, time.perf_counter() - start, translator.engine.precision
 
 

@@ -57,6 +57,7 @@ class _ModelSection(_Section):
     compute_type: str = "auto"
     num_beams: Beams = None
     parallel_batches: Count = "auto"
+    threads: int | None = Field(None, ge=1)  # None: all cores (torch's or CTranslate2's default)
 
 
 class TranslateConfig(_ModelSection):
@@ -65,7 +66,6 @@ class TranslateConfig(_ModelSection):
     batch_tokens: int = Field(4096, ge=16)
     max_length_ratio: float = Field(2.0, gt=0)
     max_length_offset: int = Field(10, ge=0)
-    threads: int | None = Field(None, ge=1)
 
 
 class SummariseConfig(_ModelSection):
@@ -127,7 +127,8 @@ def load_config(path: str | Path | None, overrides: list[str] | tuple[str, ...] 
 _OPERATIONAL = (
     "run.name", "run.models_dir", "run.chunk_segments", "output.", "cache.",
     "translate.threads", "translate.batch_size", "translate.batch_tokens",
-    "translate.parallel_batches", "summarise.batch_size", "summarise.parallel_batches",
+    "translate.parallel_batches", "summarise.threads", "summarise.batch_size",
+    "summarise.parallel_batches",
 )
 
 

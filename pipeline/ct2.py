@@ -1,10 +1,11 @@
 """The CTranslate2 backend: a Hugging Face model converted once, then run by CTranslate2.
 
-:class:`CTranslate2Engine` is a drop-in for :class:`pipeline.hf.Seq2Seq` (same ``generate``,
-``count_tokens`` and ``max_input_tokens``), so translation and summarisation keep one class
-each and only the engine changes. Conversion happens once per model and revision, into
-``<models_dir>/ctranslate2/``, with the weights stored in the type ``compute_type`` computes in
-(int8 for int8 compute, so loading needs no float32 copy; float32 for float32 compute).
+:class:`CTranslate2Engine` is an :class:`pipeline.engines.Engine` like
+:class:`pipeline.hf.Seq2Seq` (same ``generate``, ``count_tokens`` and ``max_input_tokens``), so
+translation and summarisation keep one class each and only the engine changes. Conversion
+happens once per model and revision, into ``<models_dir>/ctranslate2/``, with the weights
+stored in the type ``compute_type`` computes in (int8 for int8 compute, so loading needs no
+float32 copy; float32 for float32 compute).
 
 Decoding follows the model's Hugging Face generation config and matches ``generate``: with
 greedy search and float32 compute both backends give the same tokens.
@@ -25,12 +26,9 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from .config import Config
 from .errors import ConfigError, ModelError
 from .hf import ModelFiles, token_batches
-from .models import fingerprint, resolve_model
-from .summarise import AbstractiveSummariser
-from .translate import TransformersTranslator
+from .models import fingerprint
 
 CONVERTED_DIR = "ctranslate2"
 # Copied next to model.bin so that a converted model is usable on its own.
@@ -390,34 +388,14 @@ def _load_translator(model_dir: Path, models_dir: Path, *, model_id: str, revisi
     return translator, _target_vocabulary(converted)
 
 
-def _engine(config: Config, section: str, model_dir: Path | None) -> CTranslate2Engine:
-    """Resolve the model a config section names, convert it once, and load it."""
-    s = getattr(config, section)
-    path = model_dir or resolve_model(s.model, key=f"{section}.model",
-                                      models_dir=config.run.models_dir, revision=s.revision)
+def load_engine(settings: Any, model_dir: Path, *, models_dir: str | Path = "models",
+                section: str = "translate") -> CTranslate2Engine:
+    """The ``ctranslate2`` backend of :func:`pipeline.engines.build_engine`: the model is
+    converted once (the first time it generates) and loaded with the section's ``device``,
+    ``compute_type``, ``threads`` and ``parallel_batches``."""
     return CTranslate2Engine.from_model(
-        path, models_dir=config.run.models_dir, model_id=s.model, revision=s.revision,
-        device=s.device, compute_type=s.compute_type, threads=config.translate.threads,
+        model_dir, models_dir=models_dir, model_id=settings.model, revision=settings.revision,
+        device=settings.device, compute_type=settings.compute_type, threads=settings.threads,
         # Summaries have long inputs, whose beams' attention caches take the memory: one at a time.
-        parallel_batches=1 if section == "summarise" and s.parallel_batches == "auto"
-        else s.parallel_batches, section=section)
-
-
-class CTranslate2Translator(TransformersTranslator):
-    """``translate.backend: ctranslate2``: the same translator on a CTranslate2 engine."""
-
-    @classmethod
-    def from_config(cls, config: Config, model_dir: Path | None = None) -> CTranslate2Translator:
-        """Resolve ``translate.model``, convert it once, and load it with ``compute_type``."""
-        engine = _engine(config, "translate", model_dir)
-        return cls(engine, config.translate)  # type: ignore[arg-type]  # Seq2Seq's interface
-
-
-class CTranslate2Summariser(AbstractiveSummariser):
-    """``summarise.backend: ctranslate2``: the abstractive summariser on a CTranslate2 engine."""
-
-    @classmethod
-    def from_config(cls, config: Config, model_dir: Path | None = None) -> CTranslate2Summariser:
-        """Resolve ``summarise.model``, convert it once, and load it with ``compute_type``."""
-        engine = _engine(config, "summarise", model_dir)
-        return cls(engine, config.summarise)  # type: ignore[arg-type]  # Seq2Seq's interface
+        parallel_batches=1 if section == "summarise" and settings.parallel_batches == "auto"
+        else settings.parallel_batches, section=section)

@@ -195,11 +195,13 @@ class ModelFiles:
 class Seq2Seq:
     """A tokenizer and a seq2seq model (loaded on first use) on one device."""
 
-    def __init__(self, path: Path, device: str, dtype: str = "float32") -> None:
+    def __init__(self, path: Path, device: str, dtype: str = "float32",
+                 threads: int | None = None) -> None:
         self.path = path
         self.files = ModelFiles(path)
         self.device = device
         self.dtype_name = dtype
+        self.threads = threads  # torch's thread count is per process: set before each call
         self._model: Any = None
         self.model_seconds = 0.0  # time inside generate(), for the run's timings
         # Segmenting counts every sentence and generate() counts it again: tokenize once.
@@ -212,12 +214,9 @@ class Seq2Seq:
 
         The tokenizer and the weights are loaded when first needed.
         """
-        import torch
-
-        if threads:
-            torch.set_num_threads(threads)
         device = pick_device(device)
-        engine = cls(path, device, str(pick_dtype(dtype, device)).removeprefix("torch."))
+        engine = cls(path, device, str(pick_dtype(dtype, device)).removeprefix("torch."),
+                     threads=threads)
         engine.files.check()
         return engine
 
@@ -279,6 +278,8 @@ class Seq2Seq:
         import torch
         from transformers import LogitsProcessorList
 
+        if self.threads:
+            torch.set_num_threads(self.threads)
         lengths = [self.count_tokens(t) for t in texts]
         order = sorted(range(len(texts)), key=lambda i: -lengths[i])
         outputs: list[str] = [""] * len(texts)
@@ -310,3 +311,11 @@ class Seq2Seq:
             if on_batch:
                 on_batch(batch)
         return outputs
+
+
+def load_engine(settings: Any, model_dir: Path, *, models_dir: str | Path = "models",
+                section: str = "translate") -> Seq2Seq:
+    """The ``transformers`` backend of :func:`pipeline.engines.build_engine`: the section's
+    ``device``, ``dtype`` and ``threads``; weights and tokenizer load on first use."""
+    return Seq2Seq.load(model_dir, device=settings.device, threads=settings.threads,
+                        dtype=settings.dtype)

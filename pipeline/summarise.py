@@ -10,9 +10,8 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from .config import Config, SummariseConfig
+from .engines import Engine, build_engine
 from .errors import PipelineError
-from .hf import Seq2Seq
-from .models import resolve_model
 from .segment import break_long, split_sentences
 from .translate import Advance
 
@@ -59,7 +58,7 @@ class AbstractiveSummariser(Summariser):
     last call, how many model inputs it took (1 when it fitted at once).
     """
 
-    def __init__(self, engine: Seq2Seq, settings: SummariseConfig) -> None:
+    def __init__(self, engine: Engine, settings: SummariseConfig) -> None:
         self.engine = engine
         self.settings = settings
         self.chunks: list[int] = []
@@ -71,13 +70,8 @@ class AbstractiveSummariser(Summariser):
 
     @classmethod
     def from_config(cls, config: Config, model_dir: Path | None = None) -> AbstractiveSummariser:
-        """Resolve and load ``summarise.model`` once."""
-        s = config.summarise
-        path = model_dir or resolve_model(s.model, key="summarise.model",
-                                          models_dir=config.run.models_dir, revision=s.revision)
-        engine = Seq2Seq.load(path, device=s.device, threads=config.translate.threads,
-                              dtype=s.dtype)
-        return cls(engine, s)
+        """The summariser of ``summarise.*`` on the engine ``summarise.backend`` names."""
+        return cls(build_engine(config, "summarise", model_dir), config.summarise)
 
     def cache_key(self) -> dict[str, Any]:
         """Everything that determines a summary, for the memory."""
@@ -214,10 +208,6 @@ class ExtractiveSummariser(Summariser):
 def build_summariser(config: Config, model_dir: Path | None = None) -> Summariser:
     """The summariser ``summarise.method`` names, its model loaded (from ``model_dir`` if given)."""
     method = config.summarise.method
-    if method == "abstractive" and config.summarise.backend == "ctranslate2":
-        from .ct2 import CTranslate2Summariser
-
-        return CTranslate2Summariser.from_config(config, model_dir)
     if method == "abstractive":
         return AbstractiveSummariser.from_config(config, model_dir)
     if method == "extractive":

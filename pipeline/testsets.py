@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.errors import InputError
-from pipeline.readers import (
+from pipeline.reading import (
     Item,
     ReadOptions,
     _check_article,

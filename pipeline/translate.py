@@ -1,4 +1,4 @@
-"""Translation: the :class:`Translator` seam and its transformers backend."""
+"""Translation: the :class:`Translator` seam and the translator that runs a model engine."""
 
 from __future__ import annotations
 
@@ -8,9 +8,8 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from .config import Config, TranslateConfig
-from .errors import ConfigError, PipelineError
-from .hf import Seq2Seq
-from .models import resolve_model
+from .engines import Engine, build_engine
+from .errors import PipelineError
 
 # Called after each batch with how many inputs it finished, for the progress display.
 Advance = Callable[[int], None]
@@ -40,27 +39,21 @@ class Translator(Protocol):
         return None
 
 
-class TransformersTranslator:
-    """A MarianMT (or any seq2seq) model called through ``generate``.
+class ModelTranslator:
+    """A MarianMT (or any seq2seq) model behind an :class:`~pipeline.engines.Engine`.
 
     Output length is bounded by the input: ``ratio * input tokens + offset`` new tokens at most
     (and never more than the model's own limit), so a looping model stops early.
     """
 
-    def __init__(self, engine: Seq2Seq, settings: TranslateConfig) -> None:
+    def __init__(self, engine: Engine, settings: TranslateConfig) -> None:
         self.engine = engine
         self.settings = settings
 
     @classmethod
-    def from_config(cls, config: Config, model_dir: Path | None = None) -> TransformersTranslator:
-        """Resolve and load ``translate.model`` once."""
-        settings = config.translate
-        path = model_dir or resolve_model(settings.model, key="translate.model",
-                                          models_dir=config.run.models_dir,
-                                          revision=settings.revision)
-        engine = Seq2Seq.load(path, device=settings.device, threads=settings.threads,
-                              dtype=settings.dtype)
-        return cls(engine, settings)
+    def from_config(cls, config: Config, model_dir: Path | None = None) -> ModelTranslator:
+        """The translator of ``translate.*`` on the engine ``translate.backend`` names."""
+        return cls(build_engine(config, "translate", model_dir), config.translate)
 
     @property
     def max_input_tokens(self) -> int:
@@ -145,17 +138,11 @@ def one_to_one(outputs: Sequence[str], inputs: Sized, what: str) -> list[str]:
 
 
 def build_translator(config: Config, model_dir: Path | None = None) -> Translator:
-    """The translator ``translate.backend`` names, its model loaded once.
+    """The translator of ``translate.*``, on the engine ``translate.backend`` names (loaded
+    once, lazily).
 
     Raises:
-        ConfigError: the backend is unknown (the message lists the known ones).
+        ConfigError: the backend is unknown (the message lists the registered ones).
+        ModelError: the model cannot be found.
     """
-    backend = config.translate.backend
-    if backend == "transformers":
-        return TransformersTranslator.from_config(config, model_dir)
-    if backend == "ctranslate2":
-        from .ct2 import CTranslate2Translator
-
-        return CTranslate2Translator.from_config(config, model_dir)
-    raise ConfigError(f"translate.backend: unknown backend {backend!r}; "
-                      "known: transformers, ctranslate2")
+    return ModelTranslator.from_config(config, model_dir)

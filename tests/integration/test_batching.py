@@ -13,7 +13,7 @@ import pytest
 
 from pipeline.config import Config
 from pipeline.hf import token_batches
-from pipeline.translate import TransformersTranslator
+from pipeline.translate import ModelTranslator
 
 FRENCH = [
     "Le Mali est confronté à une insécurité croissante.",
@@ -45,9 +45,9 @@ def test_token_batches_respect_budget_count_and_keys():
 
 @pytest.mark.parametrize("beams", [1, 2])
 def test_transformers_output_is_the_same_alone_or_batched(tiny_models, tmp_path, beams):
-    alone = TransformersTranslator.from_config(
+    alone = ModelTranslator.from_config(
         settings(tmp_path, num_beams=beams, batch_size=1), tiny_models["marian"])
-    together = TransformersTranslator.from_config(
+    together = ModelTranslator.from_config(
         settings(tmp_path, num_beams=beams, batch_size=16), tiny_models["marian"])
     one_by_one = alone.translate(FRENCH)
     batched = together.translate(FRENCH)
@@ -59,24 +59,22 @@ def test_transformers_output_is_the_same_alone_or_batched(tiny_models, tmp_path,
 
 def test_ctranslate2_output_is_the_same_alone_or_batched(tiny_models, tmp_path):
     pytest.importorskip("ctranslate2")
-    from pipeline.ct2 import CTranslate2Translator
-
-    def translator(batch_size: int) -> CTranslate2Translator:
-        config = settings(tmp_path, num_beams=2, batch_size=batch_size, compute_type="float32")
-        return CTranslate2Translator.from_config(config, tiny_models["marian"])
+    def translator(batch_size: int) -> ModelTranslator:
+        config = settings(tmp_path, num_beams=2, batch_size=batch_size, compute_type="float32",
+                          backend="ctranslate2")
+        return ModelTranslator.from_config(config, tiny_models["marian"])
 
     assert translator(16).translate(FRENCH) == translator(1).translate(FRENCH)
 
 
 def test_ctranslate2_parallel_batches(tiny_models, tmp_path):
     pytest.importorskip("ctranslate2")
-    from pipeline.ct2 import CTranslate2Translator
-
-    auto = CTranslate2Translator.from_config(settings(tmp_path, threads=2),
-                                             tiny_models["marian"])
+    auto = ModelTranslator.from_config(settings(tmp_path, threads=2, backend="ctranslate2"),
+                                       tiny_models["marian"])
     assert auto.engine.translator.num_translators == 2  # one worker per thread on CPU
     assert auto.batch_size == 4  # batch_size: auto on CPU
-    one = CTranslate2Translator.from_config(settings(tmp_path, threads=2, parallel_batches=1,
-                                                     batch_size=3), tiny_models["marian"])
+    one = ModelTranslator.from_config(settings(tmp_path, threads=2, parallel_batches=1,
+                                               batch_size=3, backend="ctranslate2"),
+                                      tiny_models["marian"])
     assert one.engine.translator.num_translators == 1 and one.batch_size == 3
     assert auto.translate(FRENCH) == one.translate(FRENCH)

@@ -12,16 +12,11 @@ pytest.importorskip("ctranslate2")
 
 from pipeline import ct2  # noqa: E402
 from pipeline.config import Config  # noqa: E402
-from pipeline.ct2 import (  # noqa: E402
-    CTranslate2Engine,
-    CTranslate2Summariser,
-    CTranslate2Translator,
-    convert,
-    resolve_compute_type,
-)
+from pipeline.ct2 import CTranslate2Engine, convert, resolve_compute_type  # noqa: E402
+from pipeline.engines import build_engine  # noqa: E402
 from pipeline.errors import ConfigError, ModelError  # noqa: E402
 from pipeline.summarise import AbstractiveSummariser  # noqa: E402
-from pipeline.translate import TransformersTranslator  # noqa: E402
+from pipeline.translate import ModelTranslator  # noqa: E402
 
 FRENCH = [
     "Des militaires algériens se trouvent dans le nord du Mali.",
@@ -43,6 +38,17 @@ ENGLISH = [
 def models_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One conversion cache shared by the tests of this module, as in a real models/ folder."""
     return tmp_path_factory.mktemp("models")
+
+
+def fast_translator(config: Config, model_dir: Path) -> ModelTranslator:
+    """The translator on a CTranslate2 engine, whatever ``translate.backend`` says."""
+    return ModelTranslator(build_engine(config, "translate", model_dir, backend="ctranslate2"),
+                           config.translate)
+
+
+def fast_summariser(config: Config, model_dir: Path) -> AbstractiveSummariser:
+    return AbstractiveSummariser(build_engine(config, "summarise", model_dir,
+                                              backend="ctranslate2"), config.summarise)
 
 
 def settings(models_dir: Path, **translate: object) -> Config:
@@ -102,8 +108,8 @@ def test_compute_type_auto_and_checked():
 
 def test_greedy_float32_matches_transformers(tiny_models, models_dir):
     config = settings(models_dir, num_beams=1, compute_type="float32", batch_size=4)
-    fast = CTranslate2Translator.from_config(config, tiny_models["marian"])
-    reference = TransformersTranslator.from_config(config, tiny_models["marian"])
+    fast = fast_translator(config, tiny_models["marian"])
+    reference = ModelTranslator.from_config(config, tiny_models["marian"])
     texts = [*FRENCH, "", *FRENCH[:2]]
     got, want = fast.translate(texts), reference.translate(texts)
     assert got == want
@@ -121,12 +127,12 @@ def test_banned_pad_token_as_in_opus_mt(tiny_models, models_dir, tmp_path):
     generation["bad_words_ids"] = [[generation["pad_token_id"]]]
     path.write_text(json.dumps(generation), "utf-8")
     config = settings(models_dir, num_beams=1, compute_type="float32")
-    got = CTranslate2Translator.from_config(config, marian).translate(FRENCH)
-    assert got == TransformersTranslator.from_config(config, marian).translate(FRENCH)
+    got = fast_translator(config, marian).translate(FRENCH)
+    assert got == ModelTranslator.from_config(config, marian).translate(FRENCH)
 
 
 def test_int8_gives_one_translation_per_input_in_order(tiny_models, models_dir):
-    fast = CTranslate2Translator.from_config(settings(models_dir, compute_type="int8"),
+    fast = fast_translator(settings(models_dir, compute_type="int8"),
                                              tiny_models["marian"])
     texts = ["", *FRENCH, "   "]
     out = fast.translate(texts)
@@ -136,9 +142,9 @@ def test_int8_gives_one_translation_per_input_in_order(tiny_models, models_dir):
 
 
 def test_int8_weights_are_stored_as_int8(tiny_models, models_dir):
-    CTranslate2Translator.from_config(settings(models_dir, compute_type="int8"),
+    fast_translator(settings(models_dir, compute_type="int8"),
                                       tiny_models["marian"]).translate(FRENCH[:1])
-    CTranslate2Translator.from_config(settings(models_dir, compute_type="float32"),
+    fast_translator(settings(models_dir, compute_type="float32"),
                                       tiny_models["marian"]).translate(FRENCH[:1])
     # named after translate.model (the default id here), one copy per stored weight type
     copies = list((models_dir / "ctranslate2").glob("Helsinki-NLP--opus-mt-fr-en@*"))
@@ -151,7 +157,7 @@ def test_int8_weights_are_stored_as_int8(tiny_models, models_dir):
 
 def test_auto_compute_and_beam_search_run(tiny_models, models_dir):
     # compute_type auto (int8 on CPU) and num_beams from the generation config (2 here)
-    fast = CTranslate2Translator.from_config(settings(models_dir), tiny_models["marian"])
+    fast = fast_translator(settings(models_dir), tiny_models["marian"])
     out = fast.translate(FRENCH[:3])
     assert len(out) == 3 and all(out)
 
@@ -161,13 +167,13 @@ def test_bart_engine_greedy_matches_transformers(tiny_models, models_dir):
     engine = CTranslate2Engine.from_model(tiny_models["bart"], models_dir=models_dir,
                                           model_id="tiny-bart", revision=None, device="cpu",
                                           compute_type="float32", section="summarise")
-    fast = CTranslate2Summariser(engine, config.summarise)
+    fast = AbstractiveSummariser(engine, config.summarise)
     reference = AbstractiveSummariser.from_config(config, tiny_models["bart"])
     assert fast.summarise(ENGLISH) == reference.summarise(ENGLISH)
 
 
 def test_bart_summariser_int8_one_summary_per_input(tiny_models, models_dir):
-    fast = CTranslate2Summariser.from_config(settings(models_dir), tiny_models["bart"])
+    fast = fast_summariser(settings(models_dir), tiny_models["bart"])
     out = fast.summarise([*ENGLISH, ""])
     assert len(out) == len(ENGLISH) + 1 and all(out[:-1]) and out[-1] == ""
     assert fast.chunks[:len(ENGLISH)] == [1] * len(ENGLISH)
@@ -175,5 +181,5 @@ def test_bart_summariser_int8_one_summary_per_input(tiny_models, models_dir):
 
 def test_bad_device_names_the_key(tiny_models, models_dir):
     with pytest.raises(ConfigError, match=r"translate\.device.*'mps'"):
-        CTranslate2Translator.from_config(settings(models_dir, device="mps"),
+        fast_translator(settings(models_dir, device="mps"),
                                           tiny_models["marian"])

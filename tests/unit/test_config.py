@@ -94,3 +94,20 @@ def test_dump_round_trips(tmp_path):
 def test_output_dir_defaults_to_run_name():
     assert Config().output_dir("r1") == Path("outputs/r1")
     assert load_config(None, ["output.dir=elsewhere"]).output_dir("r1") == Path("elsewhere")
+
+
+def test_each_model_section_has_its_own_threads():
+    config = load_config(None, ["translate.threads=1", "summarise.threads=3"])
+    assert (config.translate.threads, config.summarise.threads) == (1, 3)
+
+
+def test_an_unknown_backend_lists_the_registered_ones():
+    from pipeline.config import Config
+    from pipeline.engines import BACKENDS, build_engine
+    from pipeline.errors import ConfigError
+
+    config = Config()
+    with pytest.raises(ConfigError, match="summarise.backend: unknown backend 'onnx'; "
+                                          "registered: ctranslate2, transformers"):
+        build_engine(config, "summarise", backend="onnx")
+    assert set(BACKENDS) == {"transformers", "ctranslate2"}

@@ -274,8 +274,12 @@ def test_unknown_format_raises_listing_registered_names(tmp_path: Path) -> None:
 def test_registered_reader_is_used_by_name_and_suffix(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(readers, "READERS", dict(readers.READERS))
-    monkeypatch.setattr(readers, "SUFFIXES", dict(readers.SUFFIXES))
+    from pipeline import reading
+
+    for name in ("READERS", "SUFFIXES"):  # the registry (in reading) as readers sees it
+        copy = dict(getattr(reading, name))
+        monkeypatch.setattr(reading, name, copy)
+        monkeypatch.setattr(readers, name, copy)
 
     @register_reader("upper", suffixes=(".up",))
     def read_upper(path: Path, options: ReadOptions) -> list[Article | ReadFailure]:
