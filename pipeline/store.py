@@ -26,7 +26,7 @@ from typing import Any
 
 from pipeline.briefs import brief_name, render_brief, result_line
 from pipeline.errors import ConfigError
-from pipeline.records import ArticleResult, Score
+from pipeline.records import Article, ArticleResult, Score, Segment, TranslatedSegment
 from pipeline.rundir import (
     deferred_interrupts,
     lock_folder,
@@ -293,7 +293,42 @@ class Store:
             "FROM articles WHERE run_id = ?", (run_id,)).fetchone())
         (self.out_dir / BRIEFS_DIR).mkdir(parents=True, exist_ok=True)
         self._rewrite_files(ok_only=True)  # drop a half-appended chunk; failures are redone
+        self._restore_briefs()
         return RunState(run_id, name, resumed=True, done=int(done), failed=int(failed))
+
+    def _restore_briefs(self) -> None:
+        """Write again the brief of every finished article whose file is missing."""
+        conn, run_id = self._open()
+        ids = [row[0] for row in conn.execute(
+            "SELECT article_id FROM articles WHERE run_id = ? AND status = 'ok'", (run_id,))]
+        for article_id in ids:
+            path = self.brief_path(article_id)
+            if not path.exists():
+                write_atomic(path, render_brief(self.stored_result(article_id)))
+
+    def stored_result(self, article_id: str) -> ArticleResult:
+        """One stored article of this run as an :class:`ArticleResult` (what its brief needs:
+        the French title, segments, summary, scores in the order stored, flags, stats)."""
+        conn, run_id = self._open()
+        key = (run_id, article_id)
+        source, status, error, title_fr, title_en, flags, stats, position = conn.execute(
+            "SELECT source, status, error, title_fr, title_en, flags_json, stats_json, position "
+            "FROM articles WHERE run_id = ? AND article_id = ?", key).fetchone()
+        summary = conn.execute("SELECT summary FROM summaries WHERE run_id = ? AND "
+                               "article_id = ?", key).fetchone()
+        pairs = tuple(
+            TranslatedSegment(Segment(article_id, paragraph, sentence, text, piece=piece,
+                                      index=idx), translation)
+            for idx, paragraph, sentence, piece, text, translation in conn.execute(
+                "SELECT idx, paragraph, sentence, piece, source, translation FROM segments "
+                "WHERE run_id = ? AND article_id = ? ORDER BY idx", key))
+        scores = tuple(Score(m, v, scope, sig, idx) for m, v, scope, sig, idx in conn.execute(
+            "SELECT metric, value, scope, signature, segment_index FROM scores WHERE run_id = ? "
+            "AND article_id = ? ORDER BY rowid", key))
+        article = Article(article_id, title_fr or "", (), source or "")
+        return ArticleResult(article_id, source or "", status, error, position or 0, article,
+                             title_en or "", pairs, summary[0] if summary else "", scores,
+                             tuple(json.loads(flags or "[]")), json.loads(stats or "{}"))
 
     def _db(self) -> sqlite3.Connection:
         if self._conn is None:

@@ -324,3 +324,17 @@ def test_a_damaged_database_stops_with_a_message(tmp_path: Path, damage: str) ->
     for overwrite in (False, True):
         with pytest.raises(ConfigError, match="pipeline.sqlite cannot be used"):
             Store(out).open("demo", {}, differences=same, overwrite=overwrite)
+
+
+def test_a_brief_deleted_by_hand_is_written_again_on_resume(tmp_path: Path) -> None:
+    first = Store(tmp_path / "out")
+    first.open("demo", {}, differences=same)
+    first.commit([ok_result("a"), ok_result("b")])
+    first.finish({})
+    first.close()
+    brief = first.brief_path("a")
+    original = brief.read_bytes()
+    brief.unlink()
+    second = Store(tmp_path / "out")
+    assert second.open("demo", {}, differences=same).resumed
+    assert brief.read_bytes() == original
