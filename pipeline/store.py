@@ -393,36 +393,44 @@ class Store:
             self._append(self.out_dir / reference_file_name(stream), lines)
 
     def _rewrite_files(self, ok_only: bool = False) -> None:
-        """Rebuild ``results.jsonl`` and the test-set files from the database, in input order."""
+        """Rebuild ``results.jsonl`` and the test-set files from the database, in input order,
+        row by row (memory does not grow with the run)."""
         conn, run_id = self._open()
         where = "AND status = 'ok'" if ok_only else ""
-        rows = conn.execute(f"SELECT result_json, eval_json FROM articles WHERE run_id = ? "
-                            f"{where} ORDER BY position, article_id", (run_id,))
+        query = (f"SELECT result_json, eval_json FROM articles WHERE run_id = ? {where} "
+                 "ORDER BY position, article_id")
         tmp = self.results_path.with_name(RESULTS_NAME + ".tmp")
-        parts = []
+        streams: int | None = None  # reference sets every article has
         with tmp.open("w", encoding="utf-8") as handle:
-            for line, evaluation in rows:
+            for line, evaluation in conn.execute(query, (run_id,)):
                 if line:
                     handle.write(line + "\n")
                 if evaluation:
-                    parts.append(json.loads(evaluation))
+                    count = len(json.loads(evaluation)["references"])
+                    streams = count if streams is None else min(streams, count)
         os.replace(tmp, self.results_path)
-        self.write_evaluation_files(parts, remove_first=True)
+        for path in [self.out_dir / HYPOTHESES, *self.out_dir.glob("references*.en.txt")]:
+            path.unlink(missing_ok=True)
+        if streams is not None:
+            parts = (json.loads(e) for _, e in conn.execute(query, (run_id,)) if e)
+            self._write_evaluation_files(parts, streams)
 
-    def write_evaluation_files(self, parts: Sequence[dict[str, Any]],
-                               remove_first: bool = False) -> None:
-        """Write ``hypotheses.en.txt`` and ``references*.en.txt`` from articles' corpus parts."""
-        if remove_first:
-            for path in [self.out_dir / HYPOTHESES, *self.out_dir.glob("references*.en.txt")]:
-                path.unlink(missing_ok=True)
-        streams = min((len(p["references"]) for p in parts), default=0)
-        if not parts:
-            return
-        write_atomic(self.out_dir / HYPOTHESES, "".join(
-            f"{h}\n" for p in parts for h in p["hypotheses"]))
-        for stream in range(streams):
-            write_atomic(self.out_dir / reference_file_name(stream), "".join(
-                f"{r}\n" for p in parts for r in p["references"][stream]))
+    def _write_evaluation_files(self, parts: Iterator[dict[str, Any]], streams: int) -> None:
+        """``hypotheses.en.txt`` and the first ``streams`` ``references*.en.txt``, each written
+        to a temp file and renamed."""
+        paths = [self.out_dir / HYPOTHESES,
+                 *(self.out_dir / reference_file_name(n) for n in range(streams))]
+        handles = [p.with_name(p.name + ".tmp").open("w", encoding="utf-8") for p in paths]
+        try:
+            for part in parts:
+                handles[0].write("".join(f"{h}\n" for h in part["hypotheses"]))
+                for handle, lines in zip(handles[1:], part["references"], strict=False):
+                    handle.write("".join(f"{r}\n" for r in lines))
+        finally:
+            for handle in handles:
+                handle.close()
+        for path in paths:
+            os.replace(path.with_name(path.name + ".tmp"), path)
 
     # --- reading back -----------------------------------------------------------------------
 
