@@ -199,9 +199,10 @@ class CTranslate2Engine:
     """
 
     def __init__(self, path: Path, precision: str,
-                 load: Callable[[], tuple[Any, frozenset[str]]], device: str = "cpu") -> None:
+                 load: Callable[[], tuple[Any, frozenset[str]]], device: str = "cpu",
+                 key: str = "model") -> None:
         self.path = path
-        self.files = ModelFiles(path)  # tokenizer and generation config, loaded when needed
+        self.files = ModelFiles(path, key)  # tokenizer and generation config, when needed
         self.device = device
         self.precision = precision  # the compute type, part of the translation memory's key
         self.vocabulary: frozenset[str] = frozenset()  # what the model can generate
@@ -233,7 +234,7 @@ class CTranslate2Engine:
         load = partial(_load_translator, Path(model_dir), Path(models_dir), model_id=model_id,
                        revision=revision, device=(name, index), compute_type=compute,
                        workers=workers, threads=max(1, total // workers))
-        engine = cls(Path(model_dir), compute, load, device=name)
+        engine = cls(Path(model_dir), compute, load, device=name, key=f"{section}.model")
         engine.files.check()
         return engine
 

@@ -199,6 +199,7 @@ def _checked(stored: list[tuple], articles: dict[str, Article | ReadFailure],
             problems.append(f"{item.source}: no reference translation found in {references}")
         else:
             kept[article_id] = item
+    problems = list(dict.fromkeys(problems))  # one unreadable file fails all its documents
     if problems:
         more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
         raise InputError(f"cannot score again: {'; '.join(problems[:5])}{more}; nothing was "

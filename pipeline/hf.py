@@ -18,6 +18,14 @@ from typing import Any
 from .errors import ModelError
 
 
+@functools.cache
+def default_threads() -> int:
+    """torch's thread count as the process started (all cores), for ``threads: null``."""
+    import torch
+
+    return torch.get_num_threads()
+
+
 def pick_device(name: str) -> str:
     """Map ``auto`` to ``cuda`` when a CUDA device is present, else ``cpu``."""
     import torch
@@ -114,8 +122,9 @@ class ModelFiles:
     tokenizer.
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, key: str = "model") -> None:
         self.path = Path(path)
+        self.key = key  # the config key that named the model, for messages
         self._tokenizer: Any = None
         self._config: Any = None
         self._generation: Any = None
@@ -127,7 +136,7 @@ class ModelFiles:
         except FileNotFoundError:
             return {}
         except (OSError, ValueError) as exc:
-            raise ModelError(f"cannot read {self.path / name}: {exc}") from None
+            raise ModelError(f"{self.key}: cannot read {self.path / name}: {exc}") from None
         return data if isinstance(data, dict) else {}
 
     @property
@@ -153,7 +162,8 @@ class ModelFiles:
         try:
             return getattr(transformers, name).from_pretrained(self.path)
         except Exception as exc:  # noqa: BLE001 - report any loading failure with the path
-            raise ModelError(f"cannot load {what} from {self.path}: {exc}") from exc
+            raise ModelError(f"{self.key}: cannot load {what} from {self.path}: "
+                             f"{type(exc).__name__}: {exc}") from exc
 
     @property
     def generation(self) -> Any:
@@ -189,16 +199,17 @@ class ModelFiles:
     def check(self) -> None:
         """Fail now, naming the directory, if the model's config is missing or unreadable."""
         if not self._json("config.json"):
-            raise ModelError(f"cannot load model from {self.path}: no readable config.json")
+            raise ModelError(f"{self.key}: cannot load model from {self.path}: no readable "
+                             "config.json")
 
 
 class Seq2Seq:
     """A tokenizer and a seq2seq model (loaded on first use) on one device."""
 
     def __init__(self, path: Path, device: str, dtype: str = "float32",
-                 threads: int | None = None) -> None:
+                 threads: int | None = None, key: str = "model") -> None:
         self.path = path
-        self.files = ModelFiles(path)
+        self.files = ModelFiles(path, key)
         self.device = device
         self.dtype_name = dtype
         self.threads = threads  # torch's thread count is per process: set before each call
@@ -209,14 +220,15 @@ class Seq2Seq:
 
     @classmethod
     def load(cls, path: Path, *, device: str = "auto", threads: int | None = None,
-             dtype: str = "auto") -> Seq2Seq:
+             dtype: str = "auto", key: str = "model") -> Seq2Seq:
         """Settle device and dtype for a local model directory (see :mod:`pipeline.models`).
 
         The tokenizer and the weights are loaded when first needed.
         """
+        default_threads()  # torch's own count, read before any engine changes it
         device = pick_device(device)
         engine = cls(path, device, str(pick_dtype(dtype, device)).removeprefix("torch."),
-                     threads=threads)
+                     threads=threads, key=key)
         engine.files.check()
         return engine
 
@@ -236,7 +248,8 @@ class Seq2Seq:
                 model = AutoModelForSeq2SeqLM.from_pretrained(
                     self.path, dtype=getattr(torch, self.dtype_name))
             except Exception as exc:  # noqa: BLE001
-                raise ModelError(f"cannot load model from {self.path}: {exc}") from exc
+                raise ModelError(f"{self.files.key}: cannot load model from {self.path}: "
+                                 f"{type(exc).__name__}: {exc}") from exc
             self._model = model.to(self.device).eval()
         return self._model
 
@@ -278,8 +291,7 @@ class Seq2Seq:
         import torch
         from transformers import LogitsProcessorList
 
-        if self.threads:
-            torch.set_num_threads(self.threads)
+        torch.set_num_threads(self.threads or default_threads())  # null: all cores again
         lengths = [self.count_tokens(t) for t in texts]
         order = sorted(range(len(texts)), key=lambda i: -lengths[i])
         outputs: list[str] = [""] * len(texts)
@@ -318,4 +330,4 @@ def load_engine(settings: Any, model_dir: Path, *, models_dir: str | Path = "mod
     """The ``transformers`` backend of :func:`pipeline.engines.build_engine`: the section's
     ``device``, ``dtype`` and ``threads``; weights and tokenizer load on first use."""
     return Seq2Seq.load(model_dir, device=settings.device, threads=settings.threads,
-                        dtype=settings.dtype)
+                        dtype=settings.dtype, key=f"{section}.model")

@@ -71,6 +71,13 @@ def iter_inputs(path: str, fmt: str = "auto", *, max_chars: int = 200_000, langu
         names = ", ".join(["auto", *sorted(READERS)])
         raise InputError(f"input.format {fmt!r} is not a known reader; use one of: {names}")
     files = files if files is not None else find_inputs(path, references=references)
+    jsonl = [f for f in files if (fmt if fmt != "auto" else SUFFIXES.get(f.suffix.lower()))
+             == "jsonl"]
+    if references and jsonl:
+        raise InputError(f"input.references {references!r} cannot apply to JSONL inputs such "
+                         f"as {jsonl[0]}: a JSONL record carries its reference inline (its "
+                         "'reference' field); drop input.references, or give txt or test-set "
+                         "inputs")
     options = ReadOptions(max_chars=max_chars, language=language, check_language=check_language,
                           references=references, origlang=origlang)
     uses: dict[str, tuple[str, int]] = {}  # id -> (first source, uses so far)
@@ -175,20 +182,21 @@ def _read_one(reader: Reader, file: Path, options: ReadOptions) -> Iterator[Item
 
 
 def _unique(item: Item, uses: dict[str, tuple[str, int]]) -> Item:
-    """The item, or a failure under a new id ``<id>#<n>`` if its id was used before in this run.
+    """The item, or a failure under a new id ``<id> (duplicate <n>)`` if its id was used before
+    in this run.
 
-    ``uses`` holds every id handed out so far, the new ones too: a later record whose own id
-    equals a name given to a duplicate is a duplicate in turn, so no two records share an id and
-    none is lost.
+    The new id's form (spaces and brackets) is chosen not to meet real ids; should one still
+    equal a later record's id, that record is a duplicate in turn, since ``uses`` holds the new
+    ids too: no two records ever share an id, and none is lost.
     """
     first, count = uses.get(item.id, (item.source, 0))
     uses[item.id] = (first, count + 1)
     if count == 0:
         return item
     n = count + 1
-    while f"{item.id}#{n}" in uses:
+    while f"{item.id} (duplicate {n})" in uses:
         n += 1
-    new_id = f"{item.id}#{n}"
+    new_id = f"{item.id} (duplicate {n})"
     uses[new_id] = (item.source, 1)
     message = (f"{item.source}: duplicate article id {item.id!r}, first used by {first}; "
                f"stored as {new_id!r}; ids must be unique within a run")

@@ -108,6 +108,7 @@ class ArticleResult:
     status: Literal["ok", "failed"]
     error: str | None = None
     position: int = 0  # the input's place in the run's input order (results are kept in it)
+    input_sha: str | None = None  # see input_sha(): what the result was made from
     article: Article | None = None
     title: str = ""
     segments: tuple[TranslatedSegment, ...] = ()
@@ -129,3 +130,19 @@ class ArticleResult:
     def translation(self) -> str:
         """The English body with paragraphs separated by blank lines."""
         return "\n\n".join(self.paragraphs)
+
+
+def input_sha(item: Article | ReadFailure) -> str:
+    """A SHA-256 of everything an article's result depends on in its input: its text, title,
+    references, reference summary and segmentation (a failure: its message). A resumed run
+    redoes an article whose input changed."""
+    import hashlib
+    import json
+
+    if isinstance(item, ReadFailure):
+        fields: list[Any] = ["failure", item.id, item.message]
+    else:
+        fields = [item.id, item.title, item.paragraphs, item.reference, item.reference_summary,
+                  item.given_segments, item.reference_sets, item.blocks, item.testset]
+    blob = json.dumps(fields, ensure_ascii=False, default=str).encode("utf-8")
+    return hashlib.sha256(blob).hexdigest()

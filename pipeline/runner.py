@@ -27,7 +27,15 @@ from typing import Any
 from .config import Config, config_differences, dump_config
 from .errors import ConfigError, InputError, Interrupted, ModelError
 from .memory import Memory
-from .records import Article, ArticleResult, ReadFailure, Score, Segment, TranslatedSegment
+from .records import (
+    Article,
+    ArticleResult,
+    ReadFailure,
+    Score,
+    Segment,
+    TranslatedSegment,
+    input_sha,
+)
 from .store import RunState, Store
 from .summarise import Summariser, build_summariser
 from .translate import Advance, Translator, one_to_one, translate_sorted
@@ -130,30 +138,34 @@ def run(config: Config, *, translator: Translator | None = None,
     except InputError as exc:
         raise ConfigError(str(exc)) from None
     paths = resolve_models(config, translator is None, summariser is None)
+    stages, memory = _stages(config, paths, translator, summariser)  # weights load when used
     store = Store(config.output_dir(name))
     try:
-        state = store.open(name, config.model_dump(mode="json"),
+        state = store.open(name, {**config.model_dump(mode="json"), "resolved": _resolved(stages)},
                            differences=config_differences, overwrite=overwrite,
                            inputs_sha=inputs_fingerprint(files))
     except BaseException:
         store.close()  # the lock too
+        if memory:
+            memory.close()
         raise
-    memory = None
+    timings: dict[str, float] = {}
     try:
         store.write_config(dump_config(config))
-        stages, memory = _stages(config, paths, translator, summariser)
         if state.resumed:
             progress.note(f"resuming run {state.name!r}: {state.done} articles done, "
                           f"{state.failed} failed ones to retry")
         # a resumed run counts (and times) only what is left to do
         progress.begin(max(count_inputs(files) - state.done, 0))
-        timings = {"load": time.perf_counter() - clock}
+        timings["load"] = time.perf_counter() - clock
         skipped = _run_chunks(config, files, stages, store, progress, timings)
         return _finish(config, store, state, stages, memory, timings, skipped, clock)
     except KeyboardInterrupt:
         progress.close("interrupted")
         counts = store.counts()
-        store.mark("interrupted", {**counts, "peak_rss_mb": peak_rss_mb()})
+        earlier = store.stored_counts()
+        peak = max(filter(None, [peak_rss_mb(), earlier.get("peak_rss_mb")]), default=None)
+        store.mark("interrupted", {**counts, **_attempts(earlier, timings), "peak_rss_mb": peak})
         raise Interrupted(f"stopped; {counts['articles']} articles are stored in "
                           f"{store.out_dir}", str(store.out_dir), counts) from None
     except BaseException as exc:  # recorded, then reported by the caller; a rerun resumes
@@ -166,6 +178,14 @@ def run(config: Config, *, translator: Translator | None = None,
         store.close()
         if memory:
             memory.close()
+
+
+def _resolved(stages: Stages) -> dict[str, Any]:
+    """What the models resolve to on this machine (weights, backend, device's precision,
+    decoding): a run is resumed only where they are the same, even if the config says
+    ``auto``."""
+    return {"translate": stages.translator.cache_key(),
+            "summarise": stages.summariser.cache_key()}
 
 
 def _stages(config: Config, paths: dict[str, Path], translator: Translator | None,
@@ -209,17 +229,18 @@ def _run_chunks(config: Config, files: list[Path], stages: Stages, store: Store,
     return skipped[0]
 
 
-def chunks(items: Iterable[Item], budget: int, is_done: Callable[[str], bool],
+def chunks(items: Iterable[Item], budget: int, is_done: Callable[[str, str], bool],
            skipped: list[int] | None = None) -> Iterator[list[tuple[int, Item]]]:
     """Group ``(position, item)`` pairs into chunks of about ``budget`` segments.
 
-    Articles ``is_done`` says are finished are left out (counted in ``skipped[0]``). An article
-    is never split across chunks; one larger than the budget is a chunk of its own.
+    Articles ``is_done(id, input_sha)`` says are finished are left out (counted in
+    ``skipped[0]``). An article is never split across chunks; one larger than the budget is a
+    chunk of its own.
     """
     chunk: list[tuple[int, Item]] = []
     size = 0
     for position, item in enumerate(items):
-        if is_done(item.id):
+        if is_done(item.id, input_sha(item)):
             if skipped is not None:
                 skipped[0] += 1
             continue
@@ -280,7 +301,9 @@ def process_chunk(chunk: Sequence[tuple[int, Item]], stages: Stages, progress: A
                   if w.error is None else _failed_work(w) for w in work]
         if stages.fidelity:
             scored = _with_fidelity(scored, stages.summariser)
-    return sorted(results + scored, key=lambda r: r.position)
+    items = dict(chunk)
+    return sorted((replace(r, input_sha=input_sha(items[r.position]))
+                   for r in results + scored), key=lambda r: r.position)
 
 
 class _timed:
@@ -319,13 +342,24 @@ def _finish(config: Config, store: Store, state: RunState, stages: Stages,
                                                store.mean_scores("fidelity "), notes))
     timings["model calls"] = stages.translator.model_seconds + stages.summariser.model_seconds
     timings["total"] = time.perf_counter() - clock
-    store.finish({**counts, "skipped": skipped, "seconds": {k: round(v, 3) for k, v in
-                                                             timings.items()}})
-    store.mark(None, {"peak_rss_mb": peak_rss_mb()})  # after the final rewrite of the files
+    earlier = store.stored_counts() if state.resumed else {}
+    store.finish({**counts, "skipped": skipped, **_attempts(earlier, timings)})
+    # after the final rewrite of the files; the peak over every attempt
+    store.mark(None, {"peak_rss_mb": max(filter(None, [peak_rss_mb(),
+                                                       earlier.get("peak_rss_mb")]), default=None)})
     usage = {k: (u.hits, u.misses) for k, u in memory.usage.items()} if memory else {}
     return RunOutcome(state.name, store.out_dir, {**counts, "skipped": skipped},
                       store.results("ok", SHOWN_BRIEFS), store.results("failed", SHOWN_FAILURES),
                       corpus, timings, usage, notes, state.resumed)
+
+
+def _attempts(earlier: dict[str, Any], timings: dict[str, float]) -> dict[str, Any]:
+    """The run's seconds per stage added up over its attempts (a resumed run keeps the time
+    its earlier attempts spent), and how many attempts it took."""
+    seconds = dict(earlier.get("seconds") or {})
+    for key, value in timings.items():
+        seconds[key] = round(seconds.get(key, 0.0) + value, 3)
+    return {"seconds": seconds, "attempts": int(earlier.get("attempts", 1 if earlier else 0)) + 1}
 
 
 def peak_rss_mb() -> float | None:

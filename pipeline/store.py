@@ -52,7 +52,7 @@ CREATE TABLE IF NOT EXISTS articles (
     run_id INTEGER NOT NULL REFERENCES runs(id), article_id TEXT NOT NULL, source TEXT,
     status TEXT NOT NULL, error TEXT, title_fr TEXT, title_en TEXT, translation TEXT,
     flags_json TEXT, stats_json TEXT, position INTEGER, result_json TEXT, eval_json TEXT,
-    PRIMARY KEY (run_id, article_id));
+    input_sha TEXT, PRIMARY KEY (run_id, article_id));
 CREATE TABLE IF NOT EXISTS segments (
     run_id INTEGER NOT NULL, article_id TEXT NOT NULL, idx INTEGER NOT NULL,
     paragraph INTEGER NOT NULL, sentence INTEGER NOT NULL, piece INTEGER NOT NULL,
@@ -72,7 +72,8 @@ CREATE INDEX IF NOT EXISTS scores_article ON scores (run_id, article_id);
 """
 # Columns added after the first release. A run stored without them cannot be resumed or scored
 # again (its files cannot be rebuilt from its rows); a new run in such a database adds them.
-_ADDED_COLUMNS = {"articles": {"position": "INTEGER", "result_json": "TEXT", "eval_json": "TEXT"},
+_ADDED_COLUMNS = {"articles": {"position": "INTEGER", "result_json": "TEXT", "eval_json": "TEXT",
+                               "input_sha": "TEXT"},
                   "runs": {"inputs_sha": "TEXT"}}
 
 
@@ -123,10 +124,10 @@ def _replace_article(conn: sqlite3.Connection, run_id: int, result: ArticleResul
     title_fr = result.article.title if result.article else ""
     line = _json(result_line(result, run_id))
     conn.execute(
-        "INSERT INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (*key, result.source, result.status, result.error, title_fr, result.title,
          result.translation, _json(list(result.flags)), _json(result.stats), result.position,
-         line, _json(evaluation) if evaluation else None),
+         line, _json(evaluation) if evaluation else None, result.input_sha),
     )
     # idx is the position in the result (Segment.index may be left at its default).
     conn.executemany(
@@ -140,9 +141,9 @@ def _replace_article(conn: sqlite3.Connection, run_id: int, result: ArticleResul
     return line
 
 
-def _legacy(out_dir: Path, latest: StoredRun, what: str) -> str:
+def _legacy(out_dir: Path, latest: StoredRun) -> str:
     return (f"output.dir {out_dir} holds run {latest.name!r} (run {latest.run_id}) made by an "
-            f"earlier version of this program, which cannot be {what}: its files cannot be "
+            "earlier version of this program, which cannot be resumed: its files cannot be "
             "rebuilt from its rows. Choose another output.dir, or pass --overwrite to start a "
             f"new run there (the earlier files move to {out_dir}/superseded/, nothing is "
             "deleted)")
@@ -254,7 +255,7 @@ class Store:
         latest = self.latest_run()  # read before anything is written: a refusal changes nothing
         if latest is not None and not overwrite:
             if latest.legacy:
-                raise ConfigError(_legacy(self.out_dir, latest, "resumed"))
+                raise ConfigError(_legacy(self.out_dir, latest))
             changed = differences(latest.config, config) if differences else []
             if inputs_sha and latest.inputs_sha and inputs_sha != latest.inputs_sha:
                 changed.append("input files: their contents changed since the run started")
@@ -326,9 +327,11 @@ class Store:
             "SELECT metric, value, scope, signature, segment_index FROM scores WHERE run_id = ? "
             "AND article_id = ? ORDER BY rowid", key))
         article = Article(article_id, title_fr or "", (), source or "")
-        return ArticleResult(article_id, source or "", status, error, position or 0, article,
-                             title_en or "", pairs, summary[0] if summary else "", scores,
-                             tuple(json.loads(flags or "[]")), json.loads(stats or "{}"))
+        return ArticleResult(article_id, source or "", status, error, position=position or 0,
+                             article=article, title=title_en or "", segments=pairs,
+                             summary=summary[0] if summary else "", scores=scores,
+                             flags=tuple(json.loads(flags or "[]")),
+                             stats=json.loads(stats or "{}"))
 
     def _db(self) -> sqlite3.Connection:
         if self._conn is None:
@@ -343,12 +346,16 @@ class Store:
 
     # --- writing ----------------------------------------------------------------------------
 
-    def is_done(self, article_id: str) -> bool:
-        """Whether this run already finished ``article_id`` (status ``ok``)."""
+    def is_done(self, article_id: str, input_sha: str | None = None) -> bool:
+        """Whether this run already finished ``article_id`` (status ``ok``) from the same input
+        (``input_sha``: the article's text and references, see
+        :func:`pipeline.records.input_sha`; an article whose input changed is done again)."""
         conn, run_id = self._open()
-        row = conn.execute("SELECT status FROM articles WHERE run_id = ? AND article_id = ?",
-                           (run_id, article_id)).fetchone()
-        return row is not None and row[0] == "ok"
+        row = conn.execute("SELECT status, input_sha FROM articles WHERE run_id = ? AND "
+                           "article_id = ?", (run_id, article_id)).fetchone()
+        if row is None or row[0] != "ok":
+            return False
+        return input_sha is None or row[1] is None or row[1] == input_sha
 
     def commit(self, results: Sequence[ArticleResult],
                evaluations: Sequence[dict[str, Any] | None] | None = None) -> None:
@@ -566,8 +573,9 @@ class Store:
         written until :meth:`rescore`.
 
         Raises:
-            ConfigError: the folder is locked by a running process, or its database is damaged.
-            InputError: there is no stored run, or it was made by an older version.
+            ConfigError: the folder is locked by a running process, its database is damaged,
+                or its run was made by an older version.
+            InputError: there is no stored run.
         """
         from pipeline.errors import InputError
 
@@ -580,7 +588,11 @@ class Store:
         if latest is None:
             raise InputError(f"--run {self.out_dir}: {DB_NAME} holds no run")
         if latest.legacy:
-            raise InputError(_legacy(self.out_dir, latest, "scored again"))
+            raise ConfigError(f"--run {self.out_dir} holds run {latest.name!r} made by an "
+                              "earlier version of this program, which cannot be scored again "
+                              "(its files cannot be rebuilt from its rows); run the pipeline "
+                              "again into a new output.dir, then evaluate that; nothing was "
+                              "changed")
         self._conn = sqlite3.connect(self.db_path, timeout=60)  # the schema is current
         self.run_id = latest.run_id
         return RunState(self.run_id, latest.name, resumed=True, status=latest.status)

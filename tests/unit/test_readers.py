@@ -309,11 +309,22 @@ def test_a_jsonl_line_not_in_utf8_fails_alone(tmp_path: Path) -> None:
 
 def test_a_duplicate_never_takes_the_id_of_a_real_record(tmp_path: Path) -> None:
     rows = ['{"id": "x", "text": "Un."}', '{"id": "x", "text": "Deux."}',
-            '{"id": "x#2", "text": "Trois."}', '{"id": "x#2", "text": "Quatre."}']
+            '{"id": "x#2", "text": "Trois."}', '{"id": "x (duplicate 2)", "text": "Quatre."}',
+            '{"id": "x#2", "text": "Cinq."}']
     path = write(tmp_path / "dup.jsonl", "\n".join(rows) + "\n")
     items = read_inputs(str(path), check_language=False)
     ids = [item.id for item in items]
-    assert len(ids) == len(set(ids)) == 4  # every record kept, under its own id
-    assert [type(i).__name__ for i in items] == ["Article", "ReadFailure", "ReadFailure",
-                                                  "ReadFailure"]
-    assert ids[0] == "x" and all(i.startswith("x#") for i in ids[1:])
+    assert len(ids) == len(set(ids)) == 5  # every record kept, under its own id
+    assert [type(i).__name__ for i in items] == ["Article", "ReadFailure", "Article",
+                                                  "ReadFailure", "ReadFailure"]
+    assert ids[:3] == ["x", "x (duplicate 2)", "x#2"]  # a unique real id is never failed
+    assert ids[4] == "x#2 (duplicate 2)"
+    # a real id equal to a name given to a duplicate is a duplicate in turn, never lost
+    assert ids[3] == "x (duplicate 2) (duplicate 2)" and "Quatre" not in str(items[3])
+
+
+def test_input_references_with_jsonl_inputs_is_an_error_not_ignored(tmp_path: Path) -> None:
+    path = write(tmp_path / "a.jsonl", '{"id": "a", "text": "Un texte."}\n')
+    refs = write(tmp_path / "refs.jsonl", '{"id": "a", "reference": "A text."}\n')
+    with pytest.raises(InputError, match="cannot apply to JSONL inputs"):
+        read_inputs(str(path), references=str(refs))

@@ -174,7 +174,7 @@ def test_duplicate_ids_are_kept_as_failures_of_their_own(tmp_path):
     outcome = run(config, translator=UpperTranslator(), summariser=FirstWords())
     lines = stored(outcome)
     assert [(r["id"], r["status"]) for r in lines] == [
-        ("x", "ok"), ("y", "ok"), ("x#2", "failed"), ("x#3", "failed")]
+        ("x", "ok"), ("y", "ok"), ("x (duplicate 2)", "failed"), ("x (duplicate 3)", "failed")]
     assert "duplicate article id 'x'" in lines[2]["error"] and ":1" in lines[2]["error"]
     assert lines[0]["translation"] == "PREMIÈRE VERSION."
     with sqlite3.connect(outcome.out_dir / "pipeline.sqlite") as conn:
@@ -227,3 +227,22 @@ def test_a_broken_memory_stops_the_run_with_one_message(tmp_path):
     with pytest.raises(ConfigError, match=f"cache.path {memory}"):
         run(config, translator=Remembered(), summariser=FirstWords())
     assert memory.read_bytes() == b"not a database at all" * 50
+
+
+def test_a_changed_reference_makes_its_article_be_done_again(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for name in ("a", "b"):
+        (folder / f"{name}.fr.txt").write_text(f"Titre {name}\n\nLe chat dort.", "utf-8")
+        (folder / f"{name}.en.txt").write_text(f"Title {name}\n\nLE CHAT DORT.", "utf-8")
+    config = load_config(None, [f"input.path={folder}", f"output.dir={tmp_path / 'out'}",
+                                "input.check_language=false"])
+    first = UpperTranslator()
+    run(config, translator=first, summariser=FirstWords())
+    (folder / "b.en.txt").write_text("Title b\n\nThe dog barks.", "utf-8")
+    again = UpperTranslator()
+    outcome = run(config, translator=again, summariser=FirstWords())
+    assert outcome.counts["skipped"] == 1  # a: same input; b: its reference changed
+    assert len(again.calls) == 1 and sorted(again.calls[0]) == ["Le chat dort.", "Titre b"]
+    refs = (tmp_path / "out" / "references.en.txt").read_text("utf-8").splitlines()
+    assert refs == ["LE CHAT DORT.", "The dog barks."]  # never a mix of old and new
