@@ -10,8 +10,8 @@ import re
 from typing import Any
 
 from pipeline.records import ArticleResult, Score
+from pipeline.rundir import DB_NAME
 
-DB_NAME = "pipeline.sqlite"
 _UNSAFE_CHARS = re.compile(r"[^\w.\-]+")
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError, InputError
-from .records import Article, ArticleResult, ReadFailure, Score, Segment, TranslatedSegment
+from .records import Article, ArticleResult, ReadFailure, Score
 from .scoring import CorpusText, corpus_level, corpus_part, corpus_text, score_article
 from .store import HYPOTHESES, reference_file_name
 
@@ -138,8 +138,8 @@ def rescore(run_dir: Path, references: str | None = None) -> Rescored:
     try:
         state = store.open_existing()
         articles = _read_again(run_dir, references)
-        stored = list(store.stored_articles())
-        results = _rescored(store, stored, _checked(stored, articles, references))
+        stored = store.statuses()
+        results = _rescored(store, _checked(stored, articles, references))
         parts = [corpus_part(r) for r in results]
         store.rescore(results, parts)
         text = corpus_text(store.corpus_parts())
@@ -177,7 +177,7 @@ def _read_again(run_dir: Path, references: str | None) -> dict[str, Article | Re
     return {item.id: item for item in items}
 
 
-def _checked(stored: list[tuple], articles: dict[str, Article | ReadFailure],
+def _checked(stored: list[tuple[str, str]], articles: dict[str, Article | ReadFailure],
              references: str | None) -> dict[str, Article]:
     """The articles read again for every finished stored article, or an error listing what
     does not match."""
@@ -187,7 +187,7 @@ def _checked(stored: list[tuple], articles: dict[str, Article | ReadFailure],
     problems = [item.message for item in articles.values()
                 if isinstance(item, ReadFailure) and item.id not in known]
     kept: dict[str, Article] = {}
-    for article_id, status, *_ in stored:
+    for article_id, status in stored:
         item = articles.get(article_id)
         if status != "ok":
             continue
@@ -207,20 +207,17 @@ def _checked(stored: list[tuple], articles: dict[str, Article | ReadFailure],
     return kept
 
 
-def _rescored(store: Any, stored: list[tuple], articles: dict[str, Article]
-              ) -> list[ArticleResult]:
-    """New scores for the finished articles; summaries, fidelity and stats kept."""
+def _rescored(store: Any, articles: dict[str, Article]) -> list[ArticleResult]:
+    """New scores for the finished articles (``articles``: those read again, by id); their
+    translations, summaries, fidelity scores and stats as stored."""
     results = []
-    for position, (article_id, status, _error, summary, stats, rows) in enumerate(stored):
-        if status != "ok":
-            continue
-        pairs = [TranslatedSegment(Segment(article_id, paragraph, sentence, source, piece=piece,
-                                           index=idx), translation)
-                 for idx, paragraph, sentence, piece, source, translation in rows]
-        result = score_article(articles[article_id], pairs, summary, stats.get("splits", 0),
-                               stats.get("summary_chunks"))
-        kept = tuple(store.stored_scores(article_id, "fidelity "))
-        results.append(replace(result, scores=result.scores + kept, position=position,
+    for article_id, article in articles.items():
+        stored = store.stored_result(article_id)
+        stats = stored.stats
+        result = score_article(article, stored.segments, stored.summary,
+                               stats.get("splits", 0), stats.get("summary_chunks"))
+        kept = tuple(s for s in stored.scores if s.metric.startswith("fidelity "))
+        results.append(replace(result, scores=result.scores + kept, position=stored.position,
                                stats={**stats, **result.stats}))
     return results
 

@@ -6,6 +6,7 @@ and without the model stops at once with one message saying how to get it.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 from pathlib import Path
@@ -118,8 +119,13 @@ def _missing_message(name: str, key: str, pulled: Path, exc: Exception) -> str:
 
 def fingerprint(path: Path) -> str:
     """Identify a model's exact weights cheaply: the Hub commit for a cached snapshot, else a
-    hash of its config and the size, head and tail of each weights file."""
-    path = Path(path).resolve()
+    hash of its config and the size, head and tail of each weights file (read once per run:
+    the memory's key and the resume check both ask)."""
+    return _fingerprint(Path(path).resolve())
+
+
+@functools.lru_cache(maxsize=16)
+def _fingerprint(path: Path) -> str:
     if path.parent.name == "snapshots":
         return f"commit:{path.name}"
     digest = hashlib.sha256()

@@ -87,51 +87,43 @@ def iter_inputs(path: str, fmt: str = "auto", *, max_chars: int = 200_000, langu
             yield _unique(item, uses)
 
 
-def count_inputs(files: list[Path]) -> int:
-    """About how many articles ``files`` hold (non-blank JSONL lines, ``<doc`` elements of test
-    sets before any ``origlang`` filter, one per other file): for progress, not correctness."""
-    total = 0
-    for file in files:
-        suffix = file.suffix.lower()
-        try:
-            if suffix == ".jsonl":
-                with file.open("rb") as handle:
-                    total += max(1, sum(1 for line in handle if line.strip()))
-            elif suffix in (".sgm", ".xml"):
-                total += max(1, _count_in(file, b"<doc "))
-            else:
-                total += 1
-        except OSError:
-            total += 1
-    return total
+def survey_inputs(files: list[Path]) -> tuple[int, str]:
+    """Read the input files once, in blocks: about how many articles they hold, and a SHA-256
+    of their names (relative to their common folder) and contents.
 
-
-def inputs_fingerprint(files: list[Path]) -> str:
-    """A SHA-256 over the input files' names (relative to their common folder) and contents,
-    read in blocks: a run is resumed only on the inputs it started with."""
+    The count (non-blank JSONL lines, ``<doc`` elements of test sets before any ``origlang``
+    filter, one per other file) is for progress; the hash lets a run be resumed only on the
+    inputs it started with.
+    """
     import hashlib
 
-    digest = hashlib.sha256()
+    digest, total = hashlib.sha256(), 0
     base = os.path.commonpath([str(f.resolve().parent) for f in files]) if files else ""
     for file in files:
         digest.update(os.path.relpath(file.resolve(), base).encode("utf-8") + b"\0")
         try:
-            with file.open("rb") as handle:
-                while block := handle.read(1 << 20):
-                    digest.update(block)
+            total += max(1, _survey_file(file, digest))
         except OSError as exc:  # read (and failed) again later, naming the file
             digest.update(f"unreadable: {exc.strerror}".encode())
+            total += 1
         digest.update(b"\0")
-    return digest.hexdigest()
+    return total, digest.hexdigest()
 
 
-def _count_in(file: Path, marker: bytes) -> int:
-    count, last = 0, b""
+def _survey_file(file: Path, digest: Any) -> int:
+    """Feed ``file`` to ``digest``; return its articles (JSONL lines, ``<doc`` elements) or 0."""
+    suffix = file.suffix.lower()
+    count, rest = 0, b""
     with file.open("rb") as handle:
         while block := handle.read(1 << 20):
-            count += (last + block).count(marker) - last.count(marker)
-            last = block[-len(marker):]
-    return count
+            digest.update(block)
+            if suffix == ".jsonl":
+                *lines, rest = (rest + block).split(b"\n")
+                count += sum(1 for line in lines if line.strip())
+            elif suffix in (".sgm", ".xml"):
+                count += (rest + block).count(b"<doc ") - rest.count(b"<doc ")
+                rest = block[-4:]
+    return count + (suffix == ".jsonl" and bool(rest.strip()))
 
 
 def find_inputs(path: str, *, references: str | None = None) -> list[Path]:

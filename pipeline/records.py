@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import json
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -46,6 +49,15 @@ class Article:
     testset: str = ""
     metadata: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
+    @functools.cached_property
+    def input_sha(self) -> str:
+        """A SHA-256 of everything the article's result depends on in its input: text, title,
+        references, reference summary and segmentation (computed once). A resumed run redoes an
+        article whose input changed."""
+        return _sha([self.id, self.title, self.paragraphs, self.reference,
+                     self.reference_summary, self.given_segments, self.reference_sets,
+                     self.blocks, self.testset])
+
     @property
     def reference_text(self) -> str:
         """The human translation as one text (given segments joined by spaces); may be empty."""
@@ -61,6 +73,11 @@ class ReadFailure:
     id: str
     source: str
     message: str
+
+    @functools.cached_property
+    def input_sha(self) -> str:
+        """A SHA-256 of the failure (its id and message), as :attr:`Article.input_sha`."""
+        return _sha(["failure", self.id, self.message])
 
 
 @dataclass(frozen=True)
@@ -108,7 +125,7 @@ class ArticleResult:
     status: Literal["ok", "failed"]
     error: str | None = None
     position: int = 0  # the input's place in the run's input order (results are kept in it)
-    input_sha: str | None = None  # see input_sha(): what the result was made from
+    input_sha: str | None = None  # the input's Article.input_sha: what the result was made from
     article: Article | None = None
     title: str = ""
     segments: tuple[TranslatedSegment, ...] = ()
@@ -132,17 +149,7 @@ class ArticleResult:
         return "\n\n".join(self.paragraphs)
 
 
-def input_sha(item: Article | ReadFailure) -> str:
-    """A SHA-256 of everything an article's result depends on in its input: its text, title,
-    references, reference summary and segmentation (a failure: its message). A resumed run
-    redoes an article whose input changed."""
-    import hashlib
-    import json
 
-    if isinstance(item, ReadFailure):
-        fields: list[Any] = ["failure", item.id, item.message]
-    else:
-        fields = [item.id, item.title, item.paragraphs, item.reference, item.reference_summary,
-                  item.given_segments, item.reference_sets, item.blocks, item.testset]
+def _sha(fields: list[Any]) -> str:
     blob = json.dumps(fields, ensure_ascii=False, default=str).encode("utf-8")
     return hashlib.sha256(blob).hexdigest()

@@ -15,12 +15,17 @@ from typing import IO, Any
 
 from pipeline.errors import ConfigError
 
+# The names of what a run folder holds.
+DB_NAME = "pipeline.sqlite"
+RESULTS_NAME = "results.jsonl"
+BRIEFS_DIR = "briefs"
+CONFIG_NAME = "config.resolved.yaml"
+HYPOTHESES = "hypotheses.en.txt"
+METRICS = "metrics.json"
 LOCK_NAME = ".lock"
 SUPERSEDED_DIR = "superseded"
-BRIEFS_DIR = "briefs"
 # Files a run writes at the top of its folder (briefs/ aside); moved away on --overwrite.
-RUN_FILES = ("results.jsonl", "config.resolved.yaml", "metrics.json", "hypotheses.en.txt",
-             "report.html")
+RUN_FILES = (RESULTS_NAME, CONFIG_NAME, METRICS, HYPOTHESES, "report.html")
 
 
 def write_atomic(path: Path, text: str) -> None:
@@ -101,7 +106,7 @@ def refusal(out_dir: Path, latest: Any, changed: list[str]) -> str:
     shown = "; ".join(changed[:6]) + ("; ..." if len(changed) > 6 else "")
     return (f"output.dir {out_dir} holds run {name!r} (run {run_id}, {status}, started "
             f"{started}) made with other settings or inputs: {shown}. To resume that run, use "
-            f"its config (it is in {out_dir / 'config.resolved.yaml'}) and inputs; to keep "
+            f"its config (it is in {out_dir / CONFIG_NAME}) and inputs; to keep "
             "both, choose another output.dir; to start a new run here, pass --overwrite (the "
             f"earlier run's files move to {out_dir / SUPERSEDED_DIR}/run-{run_id}/, its "
             "database rows are kept)")

@@ -27,6 +27,7 @@ from typing import Any
 from .config import Config, config_differences, dump_config
 from .errors import ConfigError, InputError, Interrupted, ModelError
 from .memory import Memory
+from .progress import NullProgress
 from .records import (
     Article,
     ArticleResult,
@@ -34,7 +35,6 @@ from .records import (
     Score,
     Segment,
     TranslatedSegment,
-    input_sha,
 )
 from .store import RunState, Store
 from .summarise import Summariser, build_summariser
@@ -43,26 +43,6 @@ from .translate import Advance, Translator, one_to_one, translate_sorted
 Item = Article | ReadFailure
 SHOWN_BRIEFS = 5  # briefs printed at the end of a run; the rest are in the files
 SHOWN_FAILURES = 20
-
-
-class _Silent:
-    """A progress display that shows nothing (see :mod:`pipeline.progress`)."""
-
-    def begin(self, total_articles: int | None) -> None:
-        """Nothing to show."""
-
-    def stage(self, name: str, total: int) -> Advance:
-        """An advance function that does nothing."""
-        return lambda n: None
-
-    def articles(self, done: int, failed: int = 0) -> None:
-        """Nothing to show."""
-
-    def note(self, message: str) -> None:
-        """Nothing to show."""
-
-    def close(self, outcome: str = "finished") -> None:
-        """Nothing to close."""
 
 
 @dataclass
@@ -128,9 +108,9 @@ def run(config: Config, *, translator: Translator | None = None,
         ModelError: a model is missing (raised before any article is processed).
         Interrupted: Ctrl-C or SIGTERM; every committed chunk is kept and the run can resume.
     """
-    from .readers import count_inputs, find_inputs, inputs_fingerprint
+    from .readers import find_inputs, survey_inputs
 
-    progress = progress or _Silent()
+    progress = progress or NullProgress()
     clock = time.perf_counter()
     name = config.run.name or datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
     try:
@@ -139,11 +119,12 @@ def run(config: Config, *, translator: Translator | None = None,
         raise ConfigError(str(exc)) from None
     paths = resolve_models(config, translator is None, summariser is None)
     stages, memory = _stages(config, paths, translator, summariser)  # weights load when used
+    total, inputs_sha = survey_inputs(files)
     store = Store(config.output_dir(name))
     try:
         state = store.open(name, {**config.model_dump(mode="json"), "resolved": _resolved(stages)},
                            differences=config_differences, overwrite=overwrite,
-                           inputs_sha=inputs_fingerprint(files))
+                           inputs_sha=inputs_sha)
     except BaseException:
         store.close()  # the lock too
         if memory:
@@ -156,7 +137,7 @@ def run(config: Config, *, translator: Translator | None = None,
             progress.note(f"resuming run {state.name!r}: {state.done} articles done, "
                           f"{state.failed} failed ones to retry")
         # a resumed run counts (and times) only what is left to do
-        progress.begin(max(count_inputs(files) - state.done, 0))
+        progress.begin(max(total - state.done, 0))
         timings["load"] = time.perf_counter() - clock
         skipped = _run_chunks(config, files, stages, store, progress, timings)
         return _finish(config, store, state, stages, memory, timings, skipped, clock)
@@ -217,32 +198,35 @@ def _run_chunks(config: Config, files: list[Path], stages: Stages, store: Store,
                         check_language=config.input.check_language,
                         references=config.input.references, origlang=config.input.origlang,
                         files=files)
-    skipped = [0]
-    for number, chunk in enumerate(chunks(items, config.run.chunk_segments, store.is_done,
-                                          skipped), start=1):
+    skipped = 0
+
+    def done(item: Item) -> bool:  # finished by an earlier attempt, from the same input
+        nonlocal skipped
+        finished = store.is_done(item.id, item.input_sha)
+        skipped += finished
+        return finished
+
+    for number, chunk in enumerate(chunks(items, config.run.chunk_segments, done), start=1):
         results = process_chunk(chunk, stages, progress, timings)
         store.commit(results, [corpus_part(r) for r in results])
         failed = sum(r.status == "failed" for r in results)
         progress.articles(len(results), failed)
         progress.note(f"chunk {number}: {len(results)} articles committed "
                       f"({failed} failed)")
-    return skipped[0]
+    return skipped
 
 
-def chunks(items: Iterable[Item], budget: int, is_done: Callable[[str, str], bool],
-           skipped: list[int] | None = None) -> Iterator[list[tuple[int, Item]]]:
+def chunks(items: Iterable[Item], budget: int, is_done: Callable[[Item], bool]
+           ) -> Iterator[list[tuple[int, Item]]]:
     """Group ``(position, item)`` pairs into chunks of about ``budget`` segments.
 
-    Articles ``is_done(id, input_sha)`` says are finished are left out (counted in
-    ``skipped[0]``). An article is never split across chunks; one larger than the budget is a
-    chunk of its own.
+    Articles ``is_done`` says are finished are left out. An article is never split across
+    chunks; one larger than the budget is a chunk of its own.
     """
     chunk: list[tuple[int, Item]] = []
     size = 0
     for position, item in enumerate(items):
-        if is_done(item.id, input_sha(item)):
-            if skipped is not None:
-                skipped[0] += 1
+        if is_done(item):
             continue
         chunk.append((position, item))
         size += estimate_segments(item)
@@ -285,7 +269,7 @@ def process_chunk(chunk: Sequence[tuple[int, Item]], stages: Stages, progress: A
     """
     from .scoring import score_article
 
-    progress = progress or _Silent()
+    progress = progress or NullProgress()
     timings = timings if timings is not None else {}
     work = [_segment(item, position, stages) for position, item in chunk
             if isinstance(item, Article)]
@@ -302,7 +286,7 @@ def process_chunk(chunk: Sequence[tuple[int, Item]], stages: Stages, progress: A
         if stages.fidelity:
             scored = _with_fidelity(scored, stages.summariser)
     items = dict(chunk)
-    return sorted((replace(r, input_sha=input_sha(items[r.position]))
+    return sorted((replace(r, input_sha=items[r.position].input_sha)
                    for r in results + scored), key=lambda r: r.position)
 
 

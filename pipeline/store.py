@@ -27,7 +27,13 @@ from typing import Any
 from pipeline.briefs import brief_name, render_brief, result_line
 from pipeline.errors import ConfigError
 from pipeline.records import Article, ArticleResult, Score, Segment, TranslatedSegment
-from pipeline.rundir import (
+from pipeline.rundir import (  # noqa: F401  (the names are the store's public constants too)
+    BRIEFS_DIR,
+    CONFIG_NAME,
+    DB_NAME,
+    HYPOTHESES,
+    METRICS,
+    RESULTS_NAME,
     deferred_interrupts,
     lock_folder,
     move_aside,
@@ -35,13 +41,6 @@ from pipeline.rundir import (
     run_files,
     write_atomic,
 )
-
-DB_NAME = "pipeline.sqlite"
-RESULTS_NAME = "results.jsonl"
-BRIEFS_DIR = "briefs"
-CONFIG_NAME = "config.resolved.yaml"
-HYPOTHESES = "hypotheses.en.txt"
-METRICS = "metrics.json"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -280,7 +279,7 @@ class Store:
                 "VALUES (?, ?, ?, ?, ?)", (name, _now(), _json(config), "running", inputs_sha))
         self.run_id = int(cursor.lastrowid or 0)
         (self.out_dir / BRIEFS_DIR).mkdir(parents=True, exist_ok=True)
-        self._rewrite_files(ok_only=True)
+        self.rewrite_files(ok_only=True)
         return RunState(self.run_id, name, resumed=False)
 
     def _resume(self, run_id: int, name: str) -> RunState:
@@ -293,7 +292,7 @@ class Store:
             "SELECT COALESCE(SUM(status = 'ok'), 0), COALESCE(SUM(status != 'ok'), 0) "
             "FROM articles WHERE run_id = ?", (run_id,)).fetchone())
         (self.out_dir / BRIEFS_DIR).mkdir(parents=True, exist_ok=True)
-        self._rewrite_files(ok_only=True)  # drop a half-appended chunk; failures are redone
+        self.rewrite_files(ok_only=True)  # drop a half-appended chunk; failures are redone
         self._restore_briefs()
         return RunState(run_id, name, resumed=True, done=int(done), failed=int(failed))
 
@@ -380,7 +379,10 @@ class Store:
                 lines = [_replace_article(conn, run_id, r, e)
                          for r, e in zip(results, evaluations, strict=True)]
             self._append(self.results_path, lines)
-            self._append_evaluation([e for e in evaluations if e])
+            parts = [e for e in evaluations if e]
+            if parts:
+                streams = min(len(p["references"]) for p in parts)
+                self._write_evaluation(iter(parts), streams, append=True)
 
     @staticmethod
     def _append(path: Path, lines: Sequence[str]) -> None:
@@ -391,15 +393,7 @@ class Store:
             handle.flush()
             os.fsync(handle.fileno())
 
-    def _append_evaluation(self, parts: Sequence[dict[str, Any]]) -> None:
-        if not parts:
-            return
-        self._append(self.out_dir / HYPOTHESES, [h for p in parts for h in p["hypotheses"]])
-        for stream in range(min(len(p["references"]) for p in parts)):
-            lines = [r for p in parts for r in p["references"][stream]]
-            self._append(self.out_dir / reference_file_name(stream), lines)
-
-    def _rewrite_files(self, ok_only: bool = False) -> None:
+    def rewrite_files(self, ok_only: bool = False) -> None:
         """Rebuild ``results.jsonl`` and the test-set files from the database, in input order,
         row by row (memory does not grow with the run)."""
         conn, run_id = self._open()
@@ -420,14 +414,16 @@ class Store:
             path.unlink(missing_ok=True)
         if streams is not None:
             parts = (json.loads(e) for _, e in conn.execute(query, (run_id,)) if e)
-            self._write_evaluation_files(parts, streams)
+            self._write_evaluation(parts, streams)
 
-    def _write_evaluation_files(self, parts: Iterator[dict[str, Any]], streams: int) -> None:
-        """``hypotheses.en.txt`` and the first ``streams`` ``references*.en.txt``, each written
-        to a temp file and renamed."""
+    def _write_evaluation(self, parts: Iterator[dict[str, Any]], streams: int, *,
+                          append: bool = False) -> None:
+        """``hypotheses.en.txt`` and the first ``streams`` ``references*.en.txt``: appended to
+        (a chunk), or written whole to temp files then renamed (a rebuild)."""
         paths = [self.out_dir / HYPOTHESES,
                  *(self.out_dir / reference_file_name(n) for n in range(streams))]
-        handles = [p.with_name(p.name + ".tmp").open("w", encoding="utf-8") for p in paths]
+        targets = paths if append else [p.with_name(p.name + ".tmp") for p in paths]
+        handles = [t.open("a" if append else "w", encoding="utf-8") for t in targets]
         try:
             for part in parts:
                 handles[0].write("".join(f"{h}\n" for h in part["hypotheses"]))
@@ -435,9 +431,12 @@ class Store:
                     handle.write("".join(f"{r}\n" for r in lines))
         finally:
             for handle in handles:
+                handle.flush()
+                os.fsync(handle.fileno())
                 handle.close()
-        for path in paths:
-            os.replace(path.with_name(path.name + ".tmp"), path)
+        if not append:
+            for path, target in zip(paths, targets, strict=True):
+                os.replace(target, path)
 
     # --- reading back -----------------------------------------------------------------------
 
@@ -463,29 +462,11 @@ class Store:
                             (run_id, prefix.replace("%", "") + "%"))
         return {metric: round(value, 4) for metric, value in rows}
 
-    def stored_articles(self) -> Iterator[tuple[str, str, str | None, str, dict[str, Any],
-                                                list[tuple[Any, ...]]]]:
-        """Each stored article of this run: (id, status, error, summary, stats, segment rows
-        ``(idx, paragraph, sentence, piece, source, translation)``), one at a time."""
+    def statuses(self) -> list[tuple[str, str]]:
+        """(article id, status) of every stored article of this run, in input order."""
         conn, run_id = self._open()
-        rows = conn.execute(
-            "SELECT a.article_id, a.status, a.error, s.summary, a.stats_json FROM articles a "
-            "LEFT JOIN summaries s ON s.run_id = a.run_id AND s.article_id = a.article_id "
-            "WHERE a.run_id = ? ORDER BY a.position, a.article_id", (run_id,)).fetchall()
-        for article_id, status, error, summary, stats in rows:
-            segments = conn.execute(
-                "SELECT idx, paragraph, sentence, piece, source, translation FROM segments "
-                "WHERE run_id = ? AND article_id = ? ORDER BY idx", (run_id, article_id))
-            yield (article_id, status, error, summary or "", json.loads(stats or "{}"),
-                   segments.fetchall())
-
-    def stored_scores(self, article_id: str, prefix: str) -> list[Score]:
-        """One article's stored scores whose metric starts with ``prefix``."""
-        conn, run_id = self._open()
-        rows = conn.execute("SELECT metric, value, scope, signature, segment_index FROM scores "
-                            "WHERE run_id = ? AND article_id = ? AND metric LIKE ?",
-                            (run_id, article_id, prefix + "%"))
-        return [Score(m, v, scope, sig, idx) for m, v, scope, sig, idx in rows]
+        return conn.execute("SELECT article_id, status FROM articles WHERE run_id = ? "
+                            "ORDER BY position, article_id", (run_id,)).fetchall()
 
     def stored_counts(self) -> dict[str, Any]:
         """The run's recorded counts (``runs.counts_json``): timings, peak memory..."""
@@ -528,7 +509,7 @@ class Store:
             status: Final status; by default ``partial`` if ``counts["failed"]``, else ``ok``.
         """
         if status in (None, "ok", "partial"):
-            self._rewrite_files()
+            self.rewrite_files()
         self.mark(status or ("partial" if counts.get("failed") else "ok"), counts)
 
     def mark(self, status: str | None, counts: dict[str, Any] | None = None) -> None:
@@ -627,7 +608,3 @@ class Store:
                      (_json(list(result.flags)), _json(result.stats),
                       _json(result_line(result, run_id)),
                       _json(evaluation) if evaluation else None, *key))
-
-    def rewrite_files(self) -> None:
-        """Rebuild ``results.jsonl`` and the test-set files from the database."""
-        self._rewrite_files()
