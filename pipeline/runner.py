@@ -427,6 +427,8 @@ def _translate(work: list[_Work], translator: Translator, progress: Any) -> None
     """All segments of the chunk at once; if that fails, each article is retried alone."""
     live = [w for w in work if w.error is None]
     texts = [s.source for w in live for s in w.segments]
+    if not texts:  # a chunk of read failures: no model (nor its library) is needed
+        return
     advance, complete = _stage_progress(progress, "translate", len(texts))
     try:
         flat = translate_sorted(translator, texts, progress=advance)
@@ -450,6 +452,8 @@ def _summarise(work: list[_Work], summariser: Summariser, progress: Any) -> None
     """One call for every article still alive; if that fails, each article is retried alone."""
     live = [w for w in work if w.error is None]
     texts = [_english_body(w) for w in live]
+    if not texts:
+        return
     advance, complete = _stage_progress(progress, "summarise", len(texts))
     try:
         summaries = one_to_one(summariser.summarise(texts, progress=advance), texts,
