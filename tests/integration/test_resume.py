@@ -45,7 +45,8 @@ def command(tiny_models: dict[str, Path], inputs: Path, out: Path, *extra: str) 
             "--set", f"translate.model={tiny_models['marian']}",
             "--set", f"summarise.model={tiny_models['bart']}",
             "--set", "translate.threads=1", "--set", "translate.batch_size=2",
-            "--set", "summarise.batch_size=1", "--set", "run.chunk_segments=12",
+            "--set", "summarise.batch_size=1", "--set", "summarise.threads=1",
+            "--set", "run.chunk_segments=12",
             "--set", "cache.enabled=false", "-v", *extra]
 
 
