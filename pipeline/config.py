@@ -22,6 +22,7 @@ class RunConfig(_Section):
     name: str | None = None
     models_dir: str = "models"
     chunk_segments: int = Field(1024, ge=1)
+    executor: Literal["local", "ray"] = "local"
 
 
 class InputConfig(_Section):
@@ -91,6 +92,27 @@ class OutputConfig(_Section):
     dir: str | None = None
 
 
+class RayReadConfig(_Section):
+    """The read-and-segment stage on Ray: an actor pool (the tokenizer is loaded once)."""
+
+    actors: int = Field(1, ge=1)
+    cpus: float = Field(1.0, gt=0)
+    batch_size: int = Field(16, ge=1)  # articles per block handed to the next stage
+
+
+class RayModelConfig(RayReadConfig):
+    """A model stage on Ray: an actor pool, each actor loading its engine once."""
+
+    gpus: float | None = Field(None, ge=0)  # None: a share of the cluster's GPUs, if any
+
+
+class RayConfig(_Section):
+    address: str | None = None  # None: start a local Ray; "auto"; "ray://host:10001"
+    read: RayReadConfig = RayReadConfig()
+    translate: RayModelConfig = RayModelConfig()
+    summarise: RayModelConfig = RayModelConfig()
+
+
 class Config(_Section):
     run: RunConfig = RunConfig()
     input: InputConfig = InputConfig()
@@ -100,6 +122,7 @@ class Config(_Section):
     scores: ScoresConfig = ScoresConfig()
     cache: CacheConfig = CacheConfig()
     output: OutputConfig = OutputConfig()
+    ray: RayConfig = RayConfig()
 
     def output_dir(self, run_name: str) -> Path:
         """Where this run's files go: ``output.dir``, else ``outputs/<run name>``."""
@@ -125,7 +148,8 @@ def load_config(path: str | Path | None, overrides: list[str] | tuple[str, ...] 
 # Keys that change how a run goes, not what it produces: a run may be resumed with other values.
 # (Not the devices: with dtype/compute_type auto, the device picks the precision.)
 _OPERATIONAL = (
-    "run.name", "run.models_dir", "run.chunk_segments", "output.", "cache.",
+    "run.name", "run.models_dir", "run.chunk_segments", "run.executor", "ray.", "output.",
+    "cache.",
     "translate.threads", "translate.batch_size", "translate.batch_tokens",
     "translate.parallel_batches", "summarise.threads", "summarise.batch_size",
     "summarise.parallel_batches",

@@ -50,7 +50,7 @@ def iter_inputs(path: str, fmt: str = "auto", *, max_chars: int = 200_000, langu
     file: one file (one JSONL line) at a time, so memory does not grow with the input.
 
     A second article with an id already used becomes a failure of its own, under the id
-    ``<id>#<n>`` (its n-th use), so that it is stored and visible rather than lost.
+    ``<id> (duplicate <n>)``, so that it is stored and visible rather than lost.
 
     Args:
         path: A file, a directory (its input files, recursively) or a glob pattern.
@@ -66,25 +66,45 @@ def iter_inputs(path: str, fmt: str = "auto", *, max_chars: int = 200_000, langu
     Raises:
         InputError: ``path`` matches nothing, or ``fmt`` is not a registered reader.
     """
+    files = files if files is not None else find_inputs(path, references=references)
+    uses: dict[str, tuple[str, int]] = {}  # id -> (first source, uses so far)
+    for file, name, file_options in plan_reads(files, fmt, ReadOptions(
+            max_chars=max_chars, language=language, check_language=check_language,
+            references=references, origlang=origlang)):
+        for item in read_file(file, name, file_options):
+            yield _unique(item, uses)
+
+
+def plan_reads(files: list[Path], fmt: str, options: ReadOptions
+               ) -> list[tuple[Path, str, ReadOptions]]:
+    """For each input file, the reader that reads it and its options (its default id set).
+
+    Raises:
+        InputError: ``fmt`` is not a registered reader, or references are given for JSONL.
+    """
     _load_builtin_readers()
     if fmt != "auto" and fmt not in READERS:
         names = ", ".join(["auto", *sorted(READERS)])
         raise InputError(f"input.format {fmt!r} is not a known reader; use one of: {names}")
-    files = files if files is not None else find_inputs(path, references=references)
-    jsonl = [f for f in files if (fmt if fmt != "auto" else SUFFIXES.get(f.suffix.lower()))
-             == "jsonl"]
-    if references and jsonl:
-        raise InputError(f"input.references {references!r} cannot apply to JSONL inputs such "
-                         f"as {jsonl[0]}: a JSONL record carries its reference inline (its "
-                         "'reference' field); drop input.references, or give txt or test-set "
-                         "inputs")
-    options = ReadOptions(max_chars=max_chars, language=language, check_language=check_language,
-                          references=references, origlang=origlang)
-    uses: dict[str, tuple[str, int]] = {}  # id -> (first source, uses so far)
-    for file, default_id in zip(files, _default_ids(files), strict=True):
-        name = fmt if fmt != "auto" else SUFFIXES.get(file.suffix.lower(), "txt")
-        for item in _read_one(READERS[name], file, replace(options, default_id=default_id)):
-            yield _unique(item, uses)
+    names = [fmt if fmt != "auto" else SUFFIXES.get(f.suffix.lower(), "txt") for f in files]
+    jsonl = [f for f, name in zip(files, names, strict=True) if name == "jsonl"]
+    if options.references and jsonl:
+        raise InputError(f"input.references {options.references!r} cannot apply to JSONL "
+                         f"inputs such as {jsonl[0]}: a JSONL record carries its reference "
+                         "inline (its 'reference' field); drop input.references, or give txt "
+                         "or test-set inputs")
+    return [(file, name, replace(options, default_id=default_id))
+            for file, name, default_id in zip(files, names, _default_ids(files), strict=True)]
+
+
+def read_file(file: Path, reader: str, options: ReadOptions) -> Iterator[Item]:
+    """The items of one input file, as ``reader`` reads them (duplicate ids not yet checked:
+    see :func:`duplicate_id`); a file that cannot be read gives one failure."""
+    _load_builtin_readers()
+    try:
+        yield from READERS[reader](file, options)
+    except OSError as exc:  # unreadable or vanished mid-run: this file fails, the run goes on
+        yield ReadFailure(options.default_id, str(file), f"{file}: cannot read: {exc}")
 
 
 def survey_inputs(files: list[Path]) -> tuple[int, str]:
@@ -166,33 +186,35 @@ def _default_ids(files: list[Path]) -> list[str]:
             for f, rel in zip(files, relative, strict=True)]
 
 
-def _read_one(reader: Reader, file: Path, options: ReadOptions) -> Iterator[Item]:
-    try:
-        yield from reader(file, options)
-    except OSError as exc:  # unreadable or vanished mid-run: this file fails, the run goes on
-        yield ReadFailure(options.default_id, str(file), f"{file}: cannot read: {exc}")
-
-
 def _unique(item: Item, uses: dict[str, tuple[str, int]]) -> Item:
-    """The item, or a failure under a new id ``<id> (duplicate <n>)`` if its id was used before
-    in this run.
-
-    The new id's form (spaces and brackets) is chosen not to meet real ids; should one still
-    equal a later record's id, that record is a duplicate in turn, since ``uses`` holds the new
-    ids too: no two records ever share an id, and none is lost.
-    """
-    first, count = uses.get(item.id, (item.source, 0))
-    uses[item.id] = (first, count + 1)
-    if count == 0:
+    """The item, or a failure under a new id if its id was used before in this run."""
+    duplicate = duplicate_id(item.id, item.source, uses)
+    if duplicate is None:
         return item
+    return ReadFailure(*duplicate)
+
+
+def duplicate_id(article_id: str, source: str, uses: dict[str, tuple[str, int]]
+                 ) -> tuple[str, str, str] | None:
+    """None for an id's first use in a run; for a later use, the ``(new id, source, message)``
+    of the failure it is stored as: ``<id> (duplicate <n>)``.
+
+    ``uses`` (id -> first source and uses so far) is updated. The new id's form (spaces and
+    brackets) is chosen not to meet real ids; should one still equal a later record's id, that
+    record is a duplicate in turn, since ``uses`` holds the new ids too: no two records ever
+    share an id, and none is lost.
+    """
+    first, count = uses.get(article_id, (source, 0))
+    uses[article_id] = (first, count + 1)
+    if count == 0:
+        return None
     n = count + 1
-    while f"{item.id} (duplicate {n})" in uses:
+    while f"{article_id} (duplicate {n})" in uses:
         n += 1
-    new_id = f"{item.id} (duplicate {n})"
-    uses[new_id] = (item.source, 1)
-    message = (f"{item.source}: duplicate article id {item.id!r}, first used by {first}; "
-               f"stored as {new_id!r}; ids must be unique within a run")
-    return ReadFailure(new_id, item.source, message)
+    new_id = f"{article_id} (duplicate {n})"
+    uses[new_id] = (source, 1)
+    return new_id, source, (f"{source}: duplicate article id {article_id!r}, first used by "
+                            f"{first}; stored as {new_id!r}; ids must be unique within a run")
 
 
 @register_reader("txt", suffixes=(".txt",))

@@ -77,10 +77,11 @@ class Stages:
 
 
 @dataclass
-class _Work:
-    """An article on its way through the stages."""
+class Work:
+    """An input on its way through the stages: an article, or a read failure carried along
+    (``failure`` set) so that every input gives one result, in input order."""
 
-    article: Article
+    article: Article | None
     position: int
     segments: list[Segment]
     splits: int
@@ -88,6 +89,13 @@ class _Work:
     summary: str = ""
     summary_chunks: int | None = None
     error: str | None = None
+    failure: ReadFailure | None = None
+    seconds: dict[str, float] = field(default_factory=dict)  # this input's share of stage time
+
+    @property
+    def item(self) -> Item:
+        """The input this work was made from."""
+        return self.failure if self.failure is not None else self.article  # type: ignore
 
 
 def run(config: Config, *, translator: Translator | None = None,
@@ -112,6 +120,13 @@ def run(config: Config, *, translator: Translator | None = None,
 
     progress = progress or NullProgress()
     clock = time.perf_counter()
+    if config.run.executor == "ray":
+        from .distributed import require_ray
+
+        require_ray()  # before any work
+        if translator is not None or summariser is not None:
+            raise ConfigError("run.executor: ray builds its models from the config on every "
+                              "worker; models passed in are for run.executor: local")
     name = config.run.name or datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
     try:
         files = find_inputs(config.input.path, references=config.input.references)
@@ -139,7 +154,12 @@ def run(config: Config, *, translator: Translator | None = None,
         # a resumed run counts (and times) only what is left to do
         progress.begin(max(total - state.done, 0))
         timings["load"] = time.perf_counter() - clock
-        skipped = _run_chunks(config, files, stages, store, progress, timings)
+        if config.run.executor == "ray":
+            from .distributed import run_on_ray
+
+            skipped = run_on_ray(config, files, paths, store, progress, timings)
+        else:
+            skipped = _run_chunks(config, files, stages, store, progress, timings)
         return _finish(config, store, state, stages, memory, timings, skipped, clock)
     except KeyboardInterrupt:
         progress.close("interrupted")
@@ -255,7 +275,8 @@ def process_chunk(chunk: Sequence[tuple[int, Item]], stages: Stages, progress: A
 
     Segments of every article in the chunk are translated together, longest first; summaries
     are made together too. A failure in any stage fails only the articles it concerns, each
-    with its reason.
+    with its reason. The four steps are also called one by one, on other machines, by
+    :mod:`pipeline.distributed`.
 
     Args:
         chunk: ``(position in the input, article or read failure)`` pairs.
@@ -265,29 +286,39 @@ def process_chunk(chunk: Sequence[tuple[int, Item]], stages: Stages, progress: A
             brief fidelity, which summarises the references), added to.
 
     Returns:
-        One result per input, in input order (``position`` set).
+        One result per input, in the chunk's order (``position`` set).
     """
-    from .scoring import score_article
-
     progress = progress or NullProgress()
     timings = timings if timings is not None else {}
-    work = [_segment(item, position, stages) for position, item in chunk
-            if isinstance(item, Article)]
+    work = start_work(chunk, stages)
     with _timed(timings, "translate"):
-        _translate(work, stages.translator, progress)
+        translate_work(work, stages.translator, progress)
     with _timed(timings, "summarise"):
-        _summarise(work, stages.summariser, progress)
+        summarise_work(work, stages.summariser, progress)
     with _timed(timings, "score"):
-        results = [replace(_failure(item), position=position) for position, item in chunk
-                   if isinstance(item, ReadFailure)]
-        scored = [replace(score_article(w.article, _pairs(w), w.summary, w.splits,
-                                        w.summary_chunks), position=w.position)
-                  if w.error is None else _failed_work(w) for w in work]
-        if stages.fidelity:
-            scored = _with_fidelity(scored, stages.summariser)
-    items = dict(chunk)
-    return sorted((replace(r, input_sha=items[r.position].input_sha)
-                   for r in results + scored), key=lambda r: r.position)
+        return finish_work(work, stages)
+
+
+def start_work(chunk: Sequence[tuple[int, Item]], stages: Stages) -> list[Work]:
+    """One :class:`Work` per input, articles segmented (a read failure is carried along)."""
+    return [_segment(item, position, stages) if isinstance(item, Article)
+            else Work(None, position, [], 0, error=item.message, failure=item)
+            for position, item in chunk]
+
+
+def finish_work(work: Sequence[Work], stages: Stages) -> list[ArticleResult]:
+    """Score the translated and summarised work (and brief fidelity): one result per input,
+    in the same order, each with its ``position`` and ``input_sha``."""
+    from .scoring import score_article
+
+    results = [_failure(w.failure) if w.failure is not None
+               else _failed_work(w) if w.error is not None or w.article is None
+               else score_article(w.article, _pairs(w), w.summary, w.splits, w.summary_chunks)
+               for w in work]
+    if stages.fidelity:
+        results = _with_fidelity(results, stages.summariser)
+    return [replace(r, position=w.position, input_sha=w.item.input_sha)
+            for r, w in zip(results, work, strict=True)]
 
 
 class _timed:
@@ -324,7 +355,9 @@ def _finish(config: Config, store: Store, state: RunState, stages: Stages,
     if text.hypotheses:
         store.write_metrics(evaluation_summary(state.name, text, corpus, counts,
                                                store.mean_scores("fidelity "), notes))
-    timings["model calls"] = stages.translator.model_seconds + stages.summariser.model_seconds
+    # (on Ray, the workers' model seconds are in already)
+    timings["model calls"] = (timings.get("model calls", 0.0) + stages.translator.model_seconds
+                              + stages.summariser.model_seconds)
     timings["total"] = time.perf_counter() - clock
     earlier = store.stored_counts() if state.resumed else {}
     store.finish({**counts, "skipped": skipped, **_attempts(earlier, timings)})
@@ -394,7 +427,7 @@ def _build_translator(config: Config, model_dir: Path | None) -> Translator:
     return build_translator(config, model_dir)
 
 
-def _segment(article: Article, position: int, stages: Stages) -> _Work:
+def _segment(article: Article, position: int, stages: Stages) -> Work:
     from .segment import segment_article
 
     try:
@@ -403,9 +436,9 @@ def _segment(article: Article, position: int, stages: Stages) -> _Work:
     except (ModelError, ConfigError):
         raise  # the model or the memory, not the article: stop the run with one message
     except Exception as exc:  # noqa: BLE001 - recorded as this article's failure
-        return _Work(article, position, [], 0,
-                     error=f"segment failed: {type(exc).__name__}: {exc}")
-    return _Work(article, position, segments, splits)
+        return Work(article, position, [], 0,
+                    error=f"segment failed: {type(exc).__name__}: {exc}")
+    return Work(article, position, segments, splits)
 
 
 def _stage_progress(progress: Any, name: str, total: int) -> tuple[Advance, Callable[[], None]]:
@@ -423,13 +456,14 @@ def _stage_progress(progress: Any, name: str, total: int) -> tuple[Advance, Call
     return step, lambda: step(total - seen[0])
 
 
-def _translate(work: list[_Work], translator: Translator, progress: Any) -> None:
+def translate_work(work: Sequence[Work], translator: Translator, progress: Any = None
+                   ) -> None:
     """All segments of the chunk at once; if that fails, each article is retried alone."""
     live = [w for w in work if w.error is None]
     texts = [s.source for w in live for s in w.segments]
     if not texts:  # a chunk of read failures: no model (nor its library) is needed
         return
-    advance, complete = _stage_progress(progress, "translate", len(texts))
+    advance, complete = _stage_progress(progress or NullProgress(), "translate", len(texts))
     try:
         flat = translate_sorted(translator, texts, progress=advance)
     except (ModelError, ConfigError):
@@ -448,13 +482,14 @@ def _translate(work: list[_Work], translator: Translator, progress: Any) -> None
     complete()
 
 
-def _summarise(work: list[_Work], summariser: Summariser, progress: Any) -> None:
+def summarise_work(work: Sequence[Work], summariser: Summariser, progress: Any = None
+                   ) -> None:
     """One call for every article still alive; if that fails, each article is retried alone."""
     live = [w for w in work if w.error is None]
     texts = [_english_body(w) for w in live]
     if not texts:
         return
-    advance, complete = _stage_progress(progress, "summarise", len(texts))
+    advance, complete = _stage_progress(progress or NullProgress(), "summarise", len(texts))
     try:
         summaries = one_to_one(summariser.summarise(texts, progress=advance), texts,
                                "summariser")
@@ -471,7 +506,7 @@ def _summarise(work: list[_Work], summariser: Summariser, progress: Any) -> None
     complete()
 
 
-def _isolate(w: _Work, stage: str, call: Callable[[], list[str]], expected: int
+def _isolate(w: Work, stage: str, call: Callable[[], list[str]], expected: int
              ) -> list[str] | None:
     """Run one article's stage alone; on failure record why on the article and return None."""
     if w.error is not None:
@@ -490,12 +525,12 @@ def _chunks_of(summariser: Summariser, n: int) -> list[int | None]:
     return chunks if len(chunks) == n else [None] * n
 
 
-def _english_body(w: _Work) -> str:
+def _english_body(w: Work) -> str:
     pairs = _pairs(w)
     return ArticleResult(w.article.id, w.article.source, "ok", segments=tuple(pairs)).translation
 
 
-def _pairs(w: _Work) -> list[TranslatedSegment]:
+def _pairs(w: Work) -> list[TranslatedSegment]:
     return [TranslatedSegment(s, t) for s, t in zip(w.segments, w.translations, strict=True)]
 
 
@@ -503,6 +538,6 @@ def _failure(f: ReadFailure) -> ArticleResult:
     return ArticleResult(f.id, f.source, "failed", error=f.message)
 
 
-def _failed_work(w: _Work) -> ArticleResult:
+def _failed_work(w: Work) -> ArticleResult:
     return ArticleResult(w.article.id, w.article.source, "failed", error=w.error,
                          article=w.article, position=w.position)

@@ -356,6 +356,13 @@ class Store:
             return False
         return input_sha is None or row[1] is None or row[1] == input_sha
 
+    def done_inputs(self) -> dict[str, str | None]:
+        """Every article this run finished (status ``ok``): id -> input hash (see
+        :meth:`is_done`, which asks the same of one article)."""
+        conn, run_id = self._open()
+        return dict(conn.execute("SELECT article_id, input_sha FROM articles WHERE run_id = ? "
+                                 "AND status = 'ok'", (run_id,)).fetchall())
+
     def commit(self, results: Sequence[ArticleResult],
                evaluations: Sequence[dict[str, Any] | None] | None = None) -> None:
         """Store one chunk of finished articles: briefs, one transaction, then appended lines.

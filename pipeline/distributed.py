@@ -1,0 +1,356 @@
+"""The same run on Ray Data (``run.executor: ray``): one machine's cores, or a cluster.
+
+    input files --map_batches--> read + segment --> translate --> summarise + score --> driver
+                 (actor pool:     (actor pool:      (actor pool:      (commits through the
+                  tokenizer)       engine, GPUs)     engine, GPUs)     same store, in order)
+
+Each stage is :func:`pipeline.runner.process_chunk` cut at its seams (``start_work``,
+``translate_work``, ``summarise_work``, ``finish_work``), run by actors that build their models
+once. Rows travel as pickled :class:`pipeline.runner.Work`; the dataset keeps input order, so
+the driver gives each input the position a local run would, finds duplicate ids as a local run
+does, and commits results in chunks through :class:`pipeline.store.Store`: the run folder is
+the same as a local run's, and the same command resumes it (with either executor).
+
+Everything a worker needs is in the rows or the actor's arguments, with paths made absolute
+by the driver: on a cluster, the inputs, the models and ``cache.path`` must be at those paths
+on every node (a shared filesystem), and every node needs this project installed with
+``pip install .[scale]``. Ray is imported here only, and only when ``executor: ray`` is asked
+for.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import pickle
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from .config import Config
+from .errors import ConfigError, PipelineError
+from .records import ArticleResult, ReadFailure
+
+RAY_REQUIREMENT = "ray[data]~=2.60.0"  # as pyproject.toml's [scale] extra
+COMMIT_SECONDS = 10.0  # the driver commits at least this often while results come in
+
+
+def require_ray() -> None:
+    """Stop before any work when Ray Data is not installed.
+
+    Raises:
+        ConfigError: ``import ray.data`` fails; the message says how to install it.
+    """
+    try:
+        import ray.data  # noqa: F401
+    except ImportError as exc:
+        raise ConfigError(f"run.executor: ray needs Ray Data, which is not installed here "
+                          f"({exc}); install it with  pip install '.[scale]'  in this "
+                          f"project's folder (or  pip install '{RAY_REQUIREMENT}'), or set "
+                          "run.executor: local") from None
+
+
+@dataclass
+class Skipped:
+    """An input an earlier attempt finished from the same text: read, not processed again."""
+
+    id: str
+    source: str
+
+
+@dataclass
+class Done:
+    """A finished input: its result and its share of the test-set files."""
+
+    result: ArticleResult
+    corpus_part: dict[str, Any] | None
+    seconds: dict[str, float]
+
+
+def run_on_ray(config: Config, files: list[Path], paths: dict[str, Path], store: Any,
+               progress: Any, timings: dict[str, float]) -> int:
+    """Process every input not yet finished on Ray and commit the results through ``store``.
+
+    Args:
+        config: The run's config (``ray.*`` says where and how wide).
+        files: The input files, as the driver listed them.
+        paths: The model directories the driver resolved (stage -> directory).
+        store: The run's open :class:`pipeline.store.Store`.
+        progress: The driver's progress display (articles, notes).
+        timings: Seconds per stage, added to (summed over actors).
+
+    Returns:
+        How many inputs were skipped (finished by an earlier attempt).
+
+    Raises:
+        ConfigError: Ray cannot be started or reached at ``ray.address``, or a worker's config
+            or memory is unusable.
+        ModelError: a worker cannot load its model.
+    """
+    import ray
+
+    started = _connect(config)
+    rows: Iterator[Any] | None = None
+    try:
+        rows = _rows(_dataset(config, files, paths, store.done_inputs(), progress))
+        return _collect(config, rows, store, progress, timings)
+    except ray.exceptions.RayError as exc:
+        raise _pipeline_error(exc) from None
+    finally:
+        if rows is not None:
+            rows.close()  # stop the dataset's execution while Ray is still up
+        if started:
+            ray.shutdown()
+
+
+def _connect(config: Config) -> bool:
+    """Join the cluster at ``ray.address`` or start a local Ray; True when started here (and
+    to be shut down here). A Ray already initialised in this process is used as it is."""
+    import ray
+
+    if ray.is_initialized():
+        return False
+    # Ray's own notices are not this run's; its errors still raise, workers' output still shows
+    quiet = {"logging_level": logging.ERROR, "log_to_driver": True}
+    try:
+        if config.ray.address:
+            ray.init(address=config.ray.address, **quiet)
+        else:
+            ray.init(num_cpus=max(os.cpu_count() or 1, _cpus_wanted(config)),
+                     include_dashboard=False, **quiet)
+    except (ConnectionError, RuntimeError, ValueError) as exc:
+        where = f"at ray.address {config.ray.address!r}" if config.ray.address else "locally"
+        raise ConfigError(f"cannot start or reach Ray {where}: {exc}") from None
+    return True
+
+
+def _cpus_wanted(config: Config) -> int:
+    """CPUs the three actor pools reserve: a local Ray gets at least that many, so that every
+    pool can start on a machine with fewer cores (their threads then share the cores)."""
+    r = config.ray
+    return int(-(-sum(s.actors * s.cpus for s in (r.read, r.translate, r.summarise)) // 1))
+
+
+def _gpus(config: Config, stage: str) -> float:
+    """GPUs per actor of a model stage: ``ray.<stage>.gpus``, or when null a share of the
+    cluster's GPUs (one each when there are enough, none when there are none)."""
+    import ray
+
+    asked = getattr(config.ray, stage).gpus
+    if asked is not None:
+        return asked
+    total = ray.cluster_resources().get("GPU", 0)
+    actors = config.ray.translate.actors + config.ray.summarise.actors
+    return min(1.0, total / actors) if total else 0.0
+
+
+def _dataset(config: Config, files: list[Path], paths: dict[str, Path],
+             done: dict[str, str | None], progress: Any) -> Any:
+    """The Ray Data plan: files -> read + segment -> translate -> summarise + score."""
+    import ray
+    import ray.data
+
+    from .readers import plan_reads
+    from .reading import ReadOptions
+
+    logging.getLogger("ray.data").setLevel(logging.ERROR)
+    context = ray.data.DataContext.get_current()
+    context.execution_options.preserve_order = True  # the driver numbers inputs as they come
+    context.enable_progress_bars = False  # the driver's own display counts articles
+    # Relative paths would mean something else in a worker's folder
+    shipped = config.model_copy(deep=True)
+    shipped.cache.path = str(Path(config.cache.path).resolve())
+    setup = {"config": shipped.model_dump(mode="json"),
+             "paths": {k: str(Path(v).resolve()) for k, v in paths.items()}}
+    i = config.input
+    plan = plan_reads([f.resolve() for f in files], i.format, ReadOptions(
+        max_chars=i.max_chars, language=i.language, check_language=i.check_language,
+        references=str(Path(i.references).resolve()) if i.references else None,
+        origlang=i.origlang))
+    items = [{"file": n, "payload": pickle.dumps(entry)} for n, entry in enumerate(plan)]
+    r = config.ray
+    gpus = {stage: _gpus(config, stage) for stage in ("translate", "summarise")}
+    wanted, have = _cpus_wanted(config), ray.cluster_resources().get("CPU", 0)
+    if wanted > have:
+        progress.note(f"the ray.* actor pools ask for {wanted} CPUs, the cluster has {have:g} "
+                      "now: some actors wait for CPUs (an autoscaling cluster adds nodes)")
+    dataset = ray.data.from_items(items, override_num_blocks=max(1, min(len(items), 1000)))
+    dataset = dataset.map_batches(
+        ReadStage, batch_size=1, fn_constructor_kwargs={**setup, "done": done},
+        compute=ray.data.ActorPoolStrategy(size=r.read.actors), num_cpus=r.read.cpus)
+    dataset = dataset.map_batches(
+        TranslateStage, batch_size=r.translate.batch_size, fn_constructor_kwargs=setup,
+        compute=ray.data.ActorPoolStrategy(size=r.translate.actors), num_cpus=r.translate.cpus,
+        num_gpus=gpus["translate"])
+    return dataset.map_batches(
+        SummariseStage, batch_size=r.summarise.batch_size, fn_constructor_kwargs=setup,
+        compute=ray.data.ActorPoolStrategy(size=r.summarise.actors), num_cpus=r.summarise.cpus,
+        num_gpus=gpus["summarise"])
+
+
+def _rows(dataset: Any) -> Iterator[Any]:
+    """The dataset's rows as objects, in input order."""
+    for batch in dataset.iter_batches(batch_size=None, batch_format="numpy"):
+        for payload in batch["payload"]:
+            yield pickle.loads(payload)
+
+
+def _collect(config: Config, rows: Iterator[Any], store: Any, progress: Any,
+             timings: dict[str, float]) -> int:
+    """Number, de-duplicate and commit the rows as they come; returns how many were skipped."""
+    from .readers import duplicate_id
+    from .runner import _failure
+
+    uses: dict[str, tuple[str, int]] = {}
+    pending: list[tuple[ArticleResult, dict[str, Any] | None]] = []
+    skipped, size, last, number = 0, 0, time.monotonic(), 0
+
+    def commit() -> None:
+        nonlocal pending, size, last, number
+        number += 1
+        store.commit([r for r, _ in pending], [p for _, p in pending])
+        failed = sum(r.status == "failed" for r, _ in pending)
+        progress.articles(len(pending), failed)
+        progress.note(f"chunk {number}: {len(pending)} articles committed ({failed} failed)")
+        pending, size, last = [], 0, time.monotonic()
+
+    for position, row in enumerate(rows):
+        source = row.source if isinstance(row, Skipped) else row.result.source
+        article_id = row.id if isinstance(row, Skipped) else row.result.article_id
+        duplicate = duplicate_id(article_id, source, uses)
+        if duplicate is not None:  # as a local run reads it: a failure of its own
+            failure = ReadFailure(*duplicate)
+            pending.append((replace(_failure(failure), position=position,
+                                    input_sha=failure.input_sha), None))
+        elif isinstance(row, Skipped):
+            skipped += 1
+            continue
+        else:
+            pending.append((replace(row.result, position=position), row.corpus_part))
+            for key, value in row.seconds.items():
+                timings[key] = timings.get(key, 0.0) + value
+        size += max(1, len(pending[-1][0].segments))
+        if size >= config.run.chunk_segments or time.monotonic() - last >= COMMIT_SECONDS:
+            commit()
+    if pending:
+        commit()
+    return skipped
+
+
+def _pipeline_error(exc: BaseException) -> BaseException:
+    """The project's own error inside a Ray error (a worker's missing model, broken memory),
+    so that it is reported as in a local run; else a RuntimeError with Ray's message."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, PipelineError):
+            return seen
+        cause = getattr(seen, "cause", None)
+        seen = cause if isinstance(cause, BaseException) else seen.__cause__
+    return RuntimeError(f"the Ray job failed: {exc}")
+
+
+class _Stage:
+    """What every actor does once: rebuild the config and its models (loaded when first used)."""
+
+    def __init__(self, config: dict[str, Any], paths: dict[str, str], **_: Any) -> None:
+        from .runner import _stages
+
+        settings = Config.model_validate(config)
+        for section, stage in (("translate", "translate"), ("summarise", "summarise")):
+            model = getattr(settings, section)
+            if model.threads is None:  # all cores would fight the other actors for them
+                model.threads = max(1, int(getattr(settings.ray, stage).cpus))
+        self.stages, self.memory = _stages(settings, {k: Path(v) for k, v in paths.items()},
+                                           None, None)
+
+    def _timed(self, work: list[Any], key: str, seconds: float, model: float = 0.0) -> None:
+        """Give each input its share of the batch's time (summed again by the driver)."""
+        live = [w for w in work if hasattr(w, "seconds")]
+        for w in live:
+            w.seconds[key] = w.seconds.get(key, 0.0) + seconds / len(live)
+            if model:
+                w.seconds["model calls"] = w.seconds.get("model calls", 0.0) + model / len(live)
+
+    @staticmethod
+    def _load(batch: dict[str, Any]) -> list[Any]:
+        return [pickle.loads(p) for p in batch["payload"]]
+
+    @staticmethod
+    def _dump(rows: list[Any]) -> dict[str, Any]:
+        return {"payload": [pickle.dumps(r) for r in rows]}
+
+
+class ReadStage(_Stage):
+    """Read one input file and segment its articles (the translator's tokenizer counts tokens);
+    inputs finished by an earlier attempt become :class:`Skipped` rows."""
+
+    def __init__(self, config: dict[str, Any], paths: dict[str, str],
+                 done: dict[str, str | None], **_: Any) -> None:
+        super().__init__(config, paths)
+        self.done = done
+        self.batch_size = Config.model_validate(config).ray.read.batch_size
+
+    def __call__(self, batch: dict[str, Any]) -> Iterator[dict[str, Any]]:
+        from .readers import read_file
+        from .runner import start_work
+
+        for file, name, options in self._load(batch):
+            rows: list[Any] = []
+            for item in read_file(file, name, options):
+                if not isinstance(item, ReadFailure) and item.id in self.done and \
+                        self.done[item.id] in (None, item.input_sha):
+                    rows.append(Skipped(item.id, item.source))
+                    continue
+                clock = time.perf_counter()
+                work = start_work([(0, item)], self.stages)
+                self._timed(work, "read", time.perf_counter() - clock)
+                rows.extend(work)
+                if len(rows) >= self.batch_size:
+                    yield self._dump(rows)
+                    rows = []
+            if rows:
+                yield self._dump(rows)
+
+
+class TranslateStage(_Stage):
+    """Translate every segment of a batch of articles together, longest first."""
+
+    def __call__(self, batch: dict[str, Any]) -> dict[str, Any]:
+        from .runner import translate_work
+
+        rows = self._load(batch)
+        work = [r for r in rows if not isinstance(r, Skipped)]
+        clock, model = time.perf_counter(), self.stages.translator.model_seconds
+        translate_work(work, self.stages.translator)
+        self._timed(work, "translate", time.perf_counter() - clock,
+                    self.stages.translator.model_seconds - model)
+        return self._dump(rows)
+
+
+class SummariseStage(_Stage):
+    """Summarise a batch of articles, then score them (and brief fidelity)."""
+
+    def __call__(self, batch: dict[str, Any]) -> dict[str, Any]:
+        from .runner import finish_work, summarise_work
+        from .scoring import corpus_part
+
+        rows = self._load(batch)
+        work = [r for r in rows if not isinstance(r, Skipped)]
+        summariser = self.stages.summariser
+        clock, model = time.perf_counter(), summariser.model_seconds
+        summarise_work(work, summariser)
+        self._timed(work, "summarise", time.perf_counter() - clock,
+                    summariser.model_seconds - model)
+        clock, model = time.perf_counter(), summariser.model_seconds
+        results = iter(finish_work(work, self.stages))
+        self._timed(work, "score", time.perf_counter() - clock, summariser.model_seconds - model)
+        out = []
+        for row in rows:
+            if isinstance(row, Skipped):
+                out.append(row)
+            else:
+                result = next(results)
+                out.append(Done(result, corpus_part(result), row.seconds))
+        return self._dump(out)
