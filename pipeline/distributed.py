@@ -4,9 +4,9 @@
                  (actor pool:     (actor pool:      (actor pool:      (commits through the
                   tokenizer)       engine, GPUs)     engine, GPUs)     same store, in order)
 
-Each stage is :func:`pipeline.runner.process_chunk` cut at its seams (``start_work``,
+Each stage is :func:`pipeline.stages.process_chunk` cut at its seams (``start_work``,
 ``translate_work``, ``summarise_work``, ``finish_work``), run by actors that build their models
-once. Rows travel as pickled :class:`pipeline.runner.Work`; the dataset keeps input order, so
+once. Rows travel as pickled :class:`pipeline.stages.Work`; the dataset keeps input order, so
 the driver gives each input the position a local run would, finds duplicate ids as a local run
 does, and commits results in chunks through :class:`pipeline.store.Store`: the run folder is
 the same as a local run's, and the same command resumes it (with either executor).
@@ -30,10 +30,20 @@ from pathlib import Path
 from typing import Any
 
 from .config import Config
-from .errors import ConfigError, PipelineError
+from .errors import ConfigError, ModelError, PipelineError
 from .records import ArticleResult, ReadFailure
+from .stages import (
+    Work,
+    build_stages,
+    failure_result,
+    finish_work,
+    start_work,
+    summarise_work,
+    timed,
+    translate_work,
+)
 
-RAY_REQUIREMENT = "ray[data]~=2.60.0"  # as pyproject.toml's [scale] extra
+RAY_REQUIREMENT = "ray[data,client]~=2.60.0"  # as pyproject.toml's [scale] extra
 COMMIT_SECONDS = 10.0  # the driver commits at least this often while results come in
 
 
@@ -61,6 +71,14 @@ class Skipped:
 
 
 @dataclass
+class Fatal:
+    """A worker's model or memory cannot be used: the run stops with this error, as a local
+    run would (sent as a row, so that Ray neither retries it nor wraps it)."""
+
+    error: PipelineError
+
+
+@dataclass
 class Done:
     """A finished input: its result and its share of the test-set files."""
 
@@ -71,7 +89,8 @@ class Done:
 
 def run_on_ray(config: Config, files: list[Path], paths: dict[str, Path], store: Any,
                progress: Any, timings: dict[str, float]) -> int:
-    """Process every input not yet finished on Ray and commit the results through ``store``.
+    """Process every input not yet finished on Ray (joined with :func:`connect`) and commit
+    the results through ``store``.
 
     Args:
         config: The run's config (``ray.*`` says where and how wide).
@@ -85,13 +104,11 @@ def run_on_ray(config: Config, files: list[Path], paths: dict[str, Path], store:
         How many inputs were skipped (finished by an earlier attempt).
 
     Raises:
-        ConfigError: Ray cannot be started or reached at ``ray.address``, or a worker's config
-            or memory is unusable.
+        ConfigError: a worker's config or memory is unusable.
         ModelError: a worker cannot load its model.
     """
     import ray
 
-    started = _connect(config)
     rows: Iterator[Any] | None = None
     try:
         rows = _rows(_dataset(config, files, paths, store.done_inputs(), progress))
@@ -101,13 +118,16 @@ def run_on_ray(config: Config, files: list[Path], paths: dict[str, Path], store:
     finally:
         if rows is not None:
             rows.close()  # stop the dataset's execution while Ray is still up
-        if started:
-            ray.shutdown()
 
 
-def _connect(config: Config) -> bool:
+def connect(config: Config) -> bool:
     """Join the cluster at ``ray.address`` or start a local Ray; True when started here (and
-    to be shut down here). A Ray already initialised in this process is used as it is."""
+    to be shut down by the caller, ``ray.shutdown()``). A Ray already initialised in this
+    process is used as it is.
+
+    Raises:
+        ConfigError: Ray cannot be started, or reached at ``ray.address``.
+    """
     import ray
 
     if ray.is_initialized():
@@ -201,7 +221,6 @@ def _collect(config: Config, rows: Iterator[Any], store: Any, progress: Any,
              timings: dict[str, float]) -> int:
     """Number, de-duplicate and commit the rows as they come; returns how many were skipped."""
     from .readers import duplicate_id
-    from .runner import _failure
 
     uses: dict[str, tuple[str, int]] = {}
     pending: list[tuple[ArticleResult, dict[str, Any] | None]] = []
@@ -210,19 +229,22 @@ def _collect(config: Config, rows: Iterator[Any], store: Any, progress: Any,
     def commit() -> None:
         nonlocal pending, size, last, number
         number += 1
-        store.commit([r for r, _ in pending], [p for _, p in pending])
+        with timed(timings, "commit"):
+            store.commit([r for r, _ in pending], [p for _, p in pending])
         failed = sum(r.status == "failed" for r, _ in pending)
         progress.articles(len(pending), failed)
         progress.note(f"chunk {number}: {len(pending)} articles committed ({failed} failed)")
         pending, size, last = [], 0, time.monotonic()
 
     for position, row in enumerate(rows):
+        if isinstance(row, Fatal):
+            raise row.error
         source = row.source if isinstance(row, Skipped) else row.result.source
         article_id = row.id if isinstance(row, Skipped) else row.result.article_id
         duplicate = duplicate_id(article_id, source, uses)
         if duplicate is not None:  # as a local run reads it: a failure of its own
             failure = ReadFailure(*duplicate)
-            pending.append((replace(_failure(failure), position=position,
+            pending.append((replace(failure_result(failure), position=position,
                                     input_sha=failure.input_sha), None))
         elif isinstance(row, Skipped):
             skipped += 1
@@ -255,23 +277,22 @@ class _Stage:
     """What every actor does once: rebuild the config and its models (loaded when first used)."""
 
     def __init__(self, config: dict[str, Any], paths: dict[str, str], **_: Any) -> None:
-        from .runner import _stages
 
         settings = Config.model_validate(config)
         for section, stage in (("translate", "translate"), ("summarise", "summarise")):
             model = getattr(settings, section)
             if model.threads is None:  # all cores would fight the other actors for them
                 model.threads = max(1, int(getattr(settings.ray, stage).cpus))
-        self.stages, self.memory = _stages(settings, {k: Path(v) for k, v in paths.items()},
+        self.stages, self.memory = build_stages(settings, {k: Path(v) for k, v in paths.items()},
                                            None, None)
 
-    def _timed(self, work: list[Any], key: str, seconds: float, model: float = 0.0) -> None:
+    @staticmethod
+    def _share(work: list[Work], key: str, seconds: float, model: float = 0.0) -> None:
         """Give each input its share of the batch's time (summed again by the driver)."""
-        live = [w for w in work if hasattr(w, "seconds")]
-        for w in live:
-            w.seconds[key] = w.seconds.get(key, 0.0) + seconds / len(live)
+        for w in work:
+            w.seconds[key] = w.seconds.get(key, 0.0) + seconds / len(work)
             if model:
-                w.seconds["model calls"] = w.seconds.get("model calls", 0.0) + model / len(live)
+                w.seconds["model calls"] = w.seconds.get("model calls", 0.0) + model / len(work)
 
     @staticmethod
     def _load(batch: dict[str, Any]) -> list[Any]:
@@ -294,7 +315,6 @@ class ReadStage(_Stage):
 
     def __call__(self, batch: dict[str, Any]) -> Iterator[dict[str, Any]]:
         from .readers import read_file
-        from .runner import start_work
 
         for file, name, options in self._load(batch):
             rows: list[Any] = []
@@ -304,8 +324,12 @@ class ReadStage(_Stage):
                     rows.append(Skipped(item.id, item.source))
                     continue
                 clock = time.perf_counter()
-                work = start_work([(0, item)], self.stages)
-                self._timed(work, "read", time.perf_counter() - clock)
+                try:
+                    work = start_work([(0, item)], self.stages)
+                except (ModelError, ConfigError) as exc:  # the tokenizer, the memory
+                    yield self._dump([Fatal(exc)])
+                    return
+                self._share(work, "read", time.perf_counter() - clock)
                 rows.extend(work)
                 if len(rows) >= self.batch_size:
                     yield self._dump(rows)
@@ -318,13 +342,15 @@ class TranslateStage(_Stage):
     """Translate every segment of a batch of articles together, longest first."""
 
     def __call__(self, batch: dict[str, Any]) -> dict[str, Any]:
-        from .runner import translate_work
 
         rows = self._load(batch)
-        work = [r for r in rows if not isinstance(r, Skipped)]
+        work = [r for r in rows if isinstance(r, Work)]
         clock, model = time.perf_counter(), self.stages.translator.model_seconds
-        translate_work(work, self.stages.translator)
-        self._timed(work, "translate", time.perf_counter() - clock,
+        try:
+            translate_work(work, self.stages.translator)
+        except (ModelError, ConfigError) as exc:
+            return self._dump([Fatal(exc)])
+        self._share(work, "translate", time.perf_counter() - clock,
                     self.stages.translator.model_seconds - model)
         return self._dump(rows)
 
@@ -333,24 +359,26 @@ class SummariseStage(_Stage):
     """Summarise a batch of articles, then score them (and brief fidelity)."""
 
     def __call__(self, batch: dict[str, Any]) -> dict[str, Any]:
-        from .runner import finish_work, summarise_work
         from .scoring import corpus_part
 
         rows = self._load(batch)
-        work = [r for r in rows if not isinstance(r, Skipped)]
+        work = [r for r in rows if isinstance(r, Work)]
         summariser = self.stages.summariser
-        clock, model = time.perf_counter(), summariser.model_seconds
-        summarise_work(work, summariser)
-        self._timed(work, "summarise", time.perf_counter() - clock,
-                    summariser.model_seconds - model)
-        clock, model = time.perf_counter(), summariser.model_seconds
-        results = iter(finish_work(work, self.stages))
-        self._timed(work, "score", time.perf_counter() - clock, summariser.model_seconds - model)
+        try:
+            clock, model = time.perf_counter(), summariser.model_seconds
+            summarise_work(work, summariser)
+            self._share(work, "summarise", time.perf_counter() - clock,
+                        summariser.model_seconds - model)
+            clock, model = time.perf_counter(), summariser.model_seconds
+            results = iter(finish_work(work, self.stages))
+            self._share(work, "score", time.perf_counter() - clock,
+                        summariser.model_seconds - model)
+        except (ModelError, ConfigError) as exc:
+            return self._dump([Fatal(exc)])
         out = []
         for row in rows:
-            if isinstance(row, Skipped):
-                out.append(row)
-            else:
+            if isinstance(row, Work):
                 result = next(results)
-                out.append(Done(result, corpus_part(result), row.seconds))
+                row = Done(result, corpus_part(result), row.seconds)
+            out.append(row)
         return self._dump(out)

@@ -1,0 +1,287 @@
+"""One chunk of articles through the stages: segment, translate, summarise, score.
+
+:func:`process_chunk` is the unit of work. Its four steps (:func:`start_work`,
+:func:`translate_work`, :func:`summarise_work`, :func:`finish_work`) are also called one by one,
+on other processes or machines, by :mod:`pipeline.distributed`: an input travels between them as
+a :class:`Work`. A failure in any step fails only the articles it concerns, each with its reason;
+a model or memory that cannot be used (:class:`ModelError`, :class:`ConfigError`) stops the run.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from .config import Config
+from .errors import ConfigError, ModelError
+from .memory import Memory
+from .progress import NullProgress
+from .records import (
+    Article,
+    ArticleResult,
+    ReadFailure,
+    Segment,
+    TranslatedSegment,
+)
+from .summarise import Summariser, build_summariser
+from .translate import Advance, Translator, one_to_one, translate_sorted
+
+Item = Article | ReadFailure
+
+
+@dataclass
+class Stages:
+    """The models and settings a chunk goes through: what :func:`process_chunk` needs."""
+
+    translator: Translator
+    summariser: Summariser
+    max_segment_tokens: int = 256
+    fidelity: bool = True  # summarise references too, to score brief fidelity
+
+
+@dataclass
+class Work:
+    """An input on its way through the stages: an article, or a read failure carried along
+    (``failure`` set) so that every input gives one result, in input order."""
+
+    article: Article | None
+    position: int
+    segments: list[Segment]
+    splits: int
+    translations: list[str] = field(default_factory=list)
+    summary: str = ""
+    summary_chunks: int | None = None
+    error: str | None = None
+    failure: ReadFailure | None = None
+    seconds: dict[str, float] = field(default_factory=dict)  # this input's share of stage time
+
+    @property
+    def item(self) -> Item:
+        """The input this work was made from."""
+        return self.failure if self.failure is not None else self.article  # type: ignore
+
+
+
+def build_stages(config: Config, paths: dict[str, Path], translator: Translator | None,
+            summariser: Summariser | None) -> tuple[Stages, Memory | None]:
+    """Load (lazily) the models the config names, behind the translation memory if enabled."""
+    translator = translator or _build_translator(config, paths.get("translate"))
+    summariser = summariser or build_summariser(config, paths.get("summarise"))
+    memory = None
+    if config.cache.enabled:
+        from .memory import CachedSummariser, CachedTranslator
+
+        memory = Memory(config.cache.path)
+        if translator.cache_key() is not None:
+            translator = CachedTranslator(translator, memory)  # type: ignore[assignment]
+        if summariser.cache_key() is not None:
+            summariser = CachedSummariser(summariser, memory)  # type: ignore[assignment]
+    budget = min(config.segment.max_tokens, translator.max_input_tokens - 2)
+    return Stages(translator, summariser, budget), memory
+
+
+
+def process_chunk(chunk: Sequence[tuple[int, Item]], stages: Stages, progress: Any = None,
+                  timings: dict[str, float] | None = None) -> list[ArticleResult]:
+    """Segment, translate, summarise and score one chunk of articles.
+
+    Segments of every article in the chunk are translated together, longest first; summaries
+    are made together too. A failure in any stage fails only the articles it concerns, each
+    with its reason. The four steps are also called one by one, on other machines, by
+    :mod:`pipeline.distributed`.
+
+    Args:
+        chunk: ``(position in the input, article or read failure)`` pairs.
+        stages: The models and settings.
+        progress: A progress display (per-batch advances of both model stages).
+        timings: Seconds per stage (``translate``, ``summarise``, ``score``: scores, flags and
+            brief fidelity, which summarises the references), added to.
+
+    Returns:
+        One result per input, in the chunk's order (``position`` set).
+    """
+    progress = progress or NullProgress()
+    timings = timings if timings is not None else {}
+    work = start_work(chunk, stages)
+    with timed(timings, "translate"):
+        translate_work(work, stages.translator, progress)
+    with timed(timings, "summarise"):
+        summarise_work(work, stages.summariser, progress)
+    with timed(timings, "score"):
+        return finish_work(work, stages)
+
+
+def start_work(chunk: Sequence[tuple[int, Item]], stages: Stages) -> list[Work]:
+    """One :class:`Work` per input, articles segmented (a read failure is carried along)."""
+    return [_segment(item, position, stages) if isinstance(item, Article)
+            else Work(None, position, [], 0, error=item.message, failure=item)
+            for position, item in chunk]
+
+
+def finish_work(work: Sequence[Work], stages: Stages) -> list[ArticleResult]:
+    """Score the translated and summarised work (and brief fidelity): one result per input,
+    in the same order, each with its ``position`` and ``input_sha``."""
+    from .scoring import score_article
+
+    results = [failure_result(w.failure) if w.failure is not None
+               else _failed_work(w) if w.error is not None or w.article is None
+               else score_article(w.article, _pairs(w), w.summary, w.splits, w.summary_chunks)
+               for w in work]
+    if stages.fidelity:
+        results = _with_fidelity(results, stages.summariser)
+    return [replace(r, position=w.position, input_sha=w.item.input_sha)
+            for r, w in zip(results, work, strict=True)]
+
+
+class timed:
+    """Add the seconds a block takes to ``timings[key]``."""
+
+    def __init__(self, timings: dict[str, float], key: str) -> None:
+        self.timings, self.key = timings, key
+
+    def __enter__(self) -> None:
+        self.start = time.perf_counter()
+
+    def __exit__(self, *exc: object) -> None:
+        elapsed = time.perf_counter() - self.start
+        self.timings[self.key] = self.timings.get(self.key, 0.0) + elapsed
+
+
+
+def _with_fidelity(results: list[ArticleResult], summariser: Summariser) -> list[ArticleResult]:
+    """Brief fidelity where references exist; a failure costs those scores (recorded), not the
+    articles."""
+    from .evaluate import add_fidelity
+
+    try:
+        return add_fidelity(results, summariser)
+    except Exception as exc:  # noqa: BLE001 - the briefs stand without this extra score
+        why = f"brief fidelity not scored: {type(exc).__name__}: {exc}"
+        return [replace(r, stats={**r.stats, "fidelity_error": why}) if r.status == "ok" else r
+                for r in results]
+
+
+
+def _build_translator(config: Config, model_dir: Path | None) -> Translator:
+    from .translate import build_translator
+
+    return build_translator(config, model_dir)
+
+
+def _segment(article: Article, position: int, stages: Stages) -> Work:
+    from .segment import segment_article
+
+    try:
+        segments, splits = segment_article(article, stages.translator.count_tokens,
+                                           stages.max_segment_tokens)
+    except (ModelError, ConfigError):
+        raise  # the model or the memory, not the article: stop the run with one message
+    except Exception as exc:  # noqa: BLE001 - recorded as this article's failure
+        return Work(article, position, [], 0,
+                    error=f"segment failed: {type(exc).__name__}: {exc}")
+    return Work(article, position, segments, splits)
+
+
+def _stage_progress(progress: Any, name: str, total: int) -> tuple[Advance, Callable[[], None]]:
+    """An advance function for a stage and a ``complete`` that tops it up to ``total``
+    (repeated texts are computed once, so a model may report fewer)."""
+    advance = progress.stage(name, total)
+    seen = [0]
+
+    def step(n: int) -> None:
+        n = min(n, total - seen[0])
+        if n > 0:
+            seen[0] += n
+            advance(n)
+
+    return step, lambda: step(total - seen[0])
+
+
+def translate_work(work: Sequence[Work], translator: Translator, progress: Any = None
+                   ) -> None:
+    """All segments of the chunk at once; if that fails, each article is retried alone."""
+    live = [w for w in work if w.error is None]
+    texts = [s.source for w in live for s in w.segments]
+    if not texts:  # a chunk of read failures: no model (nor its library) is needed
+        return
+    advance, complete = _stage_progress(progress or NullProgress(), "translate", len(texts))
+    try:
+        flat = translate_sorted(translator, texts, progress=advance)
+    except (ModelError, ConfigError):
+        raise  # the model or the memory, not the articles: stop with one message
+    except Exception:  # noqa: BLE001 - find which articles fail instead of failing them all
+        for w in live:
+            sources = [s.source for s in w.segments]
+            out = _isolate(w, "translate", lambda s=sources: translator.translate(s), len(sources))
+            w.translations = out or []
+        complete()
+        return
+    position = 0
+    for w in live:
+        w.translations = flat[position:position + len(w.segments)]
+        position += len(w.segments)
+    complete()
+
+
+def summarise_work(work: Sequence[Work], summariser: Summariser, progress: Any = None
+                   ) -> None:
+    """One call for every article still alive; if that fails, each article is retried alone."""
+    live = [w for w in work if w.error is None]
+    texts = [_english_body(w) for w in live]
+    if not texts:
+        return
+    advance, complete = _stage_progress(progress or NullProgress(), "summarise", len(texts))
+    try:
+        summaries = one_to_one(summariser.summarise(texts, progress=advance), texts,
+                               "summariser")
+        for w, summary, n in zip(live, summaries, _chunks_of(summariser, len(live)),
+                                 strict=True):
+            w.summary, w.summary_chunks = summary, n
+    except (ModelError, ConfigError):
+        raise  # the model or the memory, not the articles: stop with one message
+    except Exception:  # noqa: BLE001 - isolate the failing article(s)
+        for w, text in zip(live, texts, strict=True):
+            out = _isolate(w, "summarise", lambda t=text: summariser.summarise([t]), 1)
+            if out is not None:
+                w.summary, w.summary_chunks = out[0], _chunks_of(summariser, 1)[0]
+    complete()
+
+
+def _isolate(w: Work, stage: str, call: Callable[[], list[str]], expected: int
+             ) -> list[str] | None:
+    """Run one article's stage alone; on failure record why on the article and return None."""
+    if w.error is not None:
+        return None
+    try:
+        return one_to_one(call(), range(expected), stage)
+    except (ModelError, ConfigError):
+        raise
+    except Exception as exc:  # noqa: BLE001 - recorded as this article's failure
+        w.error = f"{stage} failed: {type(exc).__name__}: {exc}"
+        return None
+
+
+def _chunks_of(summariser: Summariser, n: int) -> list[int | None]:
+    chunks = list(summariser.chunks)
+    return chunks if len(chunks) == n else [None] * n
+
+
+def _english_body(w: Work) -> str:
+    pairs = _pairs(w)
+    return ArticleResult(w.article.id, w.article.source, "ok", segments=tuple(pairs)).translation
+
+
+def _pairs(w: Work) -> list[TranslatedSegment]:
+    return [TranslatedSegment(s, t) for s, t in zip(w.segments, w.translations, strict=True)]
+
+
+def failure_result(f: ReadFailure) -> ArticleResult:
+    return ArticleResult(f.id, f.source, "failed", error=f.message)
+
+
+def _failed_work(w: Work) -> ArticleResult:
+    return ArticleResult(w.article.id, w.article.source, "failed", error=w.error,
+                         article=w.article, position=w.position)
