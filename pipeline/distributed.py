@@ -31,6 +31,7 @@ from typing import Any
 
 from .config import Config
 from .errors import ConfigError, ModelError, PipelineError
+from .memory import Usage
 from .records import ArticleResult, ReadFailure
 from .stages import (
     Work,
@@ -45,6 +46,7 @@ from .stages import (
 
 RAY_REQUIREMENT = "ray[data,client]~=2.60.0"  # as pyproject.toml's [scale] extra
 COMMIT_SECONDS = 10.0  # the driver commits at least this often while results come in
+BLOCK_BYTES = 8 << 20  # largest block a read task emits (Ray Data's default: 128 MiB)
 
 
 def require_ray() -> None:
@@ -85,10 +87,12 @@ class Done:
     result: ArticleResult
     corpus_part: dict[str, Any] | None
     seconds: dict[str, float]
+    reuse: dict[str, tuple[int, int]]  # translation memory hits and misses, per kind
 
 
 def run_on_ray(config: Config, files: list[Path], paths: dict[str, Path], store: Any,
-               progress: Any, timings: dict[str, float]) -> int:
+               progress: Any, timings: dict[str, float],
+               usage: dict[str, Usage] | None = None) -> int:
     """Process every input not yet finished on Ray (joined with :func:`connect`) and commit
     the results through ``store``.
 
@@ -99,6 +103,7 @@ def run_on_ray(config: Config, files: list[Path], paths: dict[str, Path], store:
         store: The run's open :class:`pipeline.store.Store`.
         progress: The driver's progress display (articles, notes).
         timings: Seconds per stage, added to (summed over actors).
+        usage: The translation memory's hits and misses per kind, added to.
 
     Returns:
         How many inputs were skipped (finished by an earlier attempt).
@@ -112,7 +117,7 @@ def run_on_ray(config: Config, files: list[Path], paths: dict[str, Path], store:
     rows: Iterator[Any] | None = None
     try:
         rows = _rows(_dataset(config, files, paths, store.done_inputs(), progress))
-        return _collect(config, rows, store, progress, timings)
+        return _collect(config, rows, store, progress, timings, usage)
     except ray.exceptions.RayError as exc:
         raise _pipeline_error(exc) from None
     finally:
@@ -179,9 +184,14 @@ def _dataset(config: Config, files: list[Path], paths: dict[str, Path],
     context = ray.data.DataContext.get_current()
     context.execution_options.preserve_order = True  # the driver numbers inputs as they come
     context.enable_progress_bars = False  # the driver's own display counts articles
-    # Relative paths would mean something else in a worker's folder
+    # A read task passes its articles on in blocks of at most this size (a large JSONL file
+    # streams instead of being held whole); each model stage then gets blocks of one call's
+    # articles, so that every actor of a pool has work
+    context.target_max_block_size = BLOCK_BYTES
+    # Relative paths would mean something else in a worker's folder (or on another node)
     shipped = config.model_copy(deep=True)
     shipped.cache.path = str(Path(config.cache.path).resolve())
+    shipped.run.models_dir = str(Path(config.run.models_dir).resolve())  # CTranslate2 copies
     setup = {"config": shipped.model_dump(mode="json"),
              "paths": {k: str(Path(v).resolve()) for k, v in paths.items()}}
     i = config.input
@@ -200,10 +210,12 @@ def _dataset(config: Config, files: list[Path], paths: dict[str, Path],
     dataset = dataset.map_batches(
         ReadStage, batch_size=1, fn_constructor_kwargs={**setup, "done": done},
         compute=ray.data.ActorPoolStrategy(size=r.read.actors), num_cpus=r.read.cpus)
+    dataset = dataset.repartition(target_num_rows_per_block=r.translate.batch_size)
     dataset = dataset.map_batches(
         TranslateStage, batch_size=r.translate.batch_size, fn_constructor_kwargs=setup,
         compute=ray.data.ActorPoolStrategy(size=r.translate.actors), num_cpus=r.translate.cpus,
         num_gpus=gpus["translate"])
+    dataset = dataset.repartition(target_num_rows_per_block=r.summarise.batch_size)
     return dataset.map_batches(
         SummariseStage, batch_size=r.summarise.batch_size, fn_constructor_kwargs=setup,
         compute=ray.data.ActorPoolStrategy(size=r.summarise.actors), num_cpus=r.summarise.cpus,
@@ -218,11 +230,13 @@ def _rows(dataset: Any) -> Iterator[Any]:
 
 
 def _collect(config: Config, rows: Iterator[Any], store: Any, progress: Any,
-             timings: dict[str, float]) -> int:
-    """Number, de-duplicate and commit the rows as they come; returns how many were skipped."""
+             timings: dict[str, float], usage: dict[str, Usage] | None = None) -> int:
+    """Number, de-duplicate and commit the rows as they come; returns how many were skipped.
+    The workers' seconds are added to ``timings``, their memory reuse to ``usage``."""
     from .readers import duplicate_id
 
     uses: dict[str, tuple[str, int]] = {}
+    usage = usage if usage is not None else {}
     pending: list[tuple[ArticleResult, dict[str, Any] | None]] = []
     skipped, size, last, number = 0, 0, time.monotonic(), 0
 
@@ -239,6 +253,12 @@ def _collect(config: Config, rows: Iterator[Any], store: Any, progress: Any,
     for position, row in enumerate(rows):
         if isinstance(row, Fatal):
             raise row.error
+        if isinstance(row, Done):  # the time spent, even on what turns out a duplicate
+            for key, value in row.seconds.items():
+                timings[key] = timings.get(key, 0.0) + value
+            for kind, (hits, misses) in row.reuse.items():
+                counted = usage.setdefault(kind, Usage())
+                counted.hits, counted.misses = counted.hits + hits, counted.misses + misses
         source = row.source if isinstance(row, Skipped) else row.result.source
         article_id = row.id if isinstance(row, Skipped) else row.result.article_id
         duplicate = duplicate_id(article_id, source, uses)
@@ -251,8 +271,6 @@ def _collect(config: Config, rows: Iterator[Any], store: Any, progress: Any,
             continue
         else:
             pending.append((replace(row.result, position=position), row.corpus_part))
-            for key, value in row.seconds.items():
-                timings[key] = timings.get(key, 0.0) + value
         size += max(1, len(pending[-1][0].segments))
         if size >= config.run.chunk_segments or time.monotonic() - last >= COMMIT_SECONDS:
             commit()
@@ -285,6 +303,20 @@ class _Stage:
                 model.threads = max(1, int(getattr(settings.ray, stage).cpus))
         self.stages, self.memory = build_stages(settings, {k: Path(v) for k, v in paths.items()},
                                            None, None)
+
+    def _reused(self, before: dict[str, tuple[int, int]], work: list[Work]) -> None:
+        """Put the memory's hits and misses since ``before`` on the batch's first input."""
+        if self.memory is None or not work:
+            return
+        for kind, now in self.memory.usage.items():
+            hits, misses = before.get(kind, (0, 0))
+            if (now.hits - hits, now.misses - misses) != (0, 0):
+                old = work[0].reuse.get(kind, (0, 0))
+                work[0].reuse[kind] = (old[0] + now.hits - hits, old[1] + now.misses - misses)
+
+    def _counts(self) -> dict[str, tuple[int, int]]:
+        return {k: (u.hits, u.misses) for k, u in self.memory.usage.items()} if self.memory \
+            else {}
 
     @staticmethod
     def _share(work: list[Work], key: str, seconds: float, model: float = 0.0) -> None:
@@ -346,10 +378,12 @@ class TranslateStage(_Stage):
         rows = self._load(batch)
         work = [r for r in rows if isinstance(r, Work)]
         clock, model = time.perf_counter(), self.stages.translator.model_seconds
+        before = self._counts()
         try:
             translate_work(work, self.stages.translator)
         except (ModelError, ConfigError) as exc:
             return self._dump([Fatal(exc)])
+        self._reused(before, work)
         self._share(work, "translate", time.perf_counter() - clock,
                     self.stages.translator.model_seconds - model)
         return self._dump(rows)
@@ -364,6 +398,7 @@ class SummariseStage(_Stage):
         rows = self._load(batch)
         work = [r for r in rows if isinstance(r, Work)]
         summariser = self.stages.summariser
+        before = self._counts()
         try:
             clock, model = time.perf_counter(), summariser.model_seconds
             summarise_work(work, summariser)
@@ -375,10 +410,11 @@ class SummariseStage(_Stage):
                         summariser.model_seconds - model)
         except (ModelError, ConfigError) as exc:
             return self._dump([Fatal(exc)])
+        self._reused(before, work)
         out = []
         for row in rows:
             if isinstance(row, Work):
                 result = next(results)
-                row = Done(result, corpus_part(result), row.seconds)
+                row = Done(result, corpus_part(result), row.seconds, row.reuse)
             out.append(row)
         return self._dump(out)

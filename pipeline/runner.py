@@ -126,7 +126,8 @@ def run(config: Config, *, translator: Translator | None = None,
         if config.run.executor == "ray":
             from .distributed import run_on_ray
 
-            skipped = run_on_ray(config, files, paths, store, progress, timings)
+            skipped = run_on_ray(config, files, paths, store, progress, timings,
+                                 memory.usage if memory else None)
         else:
             skipped = _run_chunks(config, files, stages, store, progress, timings)
         return _finish(config, store, state, stages, memory, timings, skipped, clock)

@@ -57,6 +57,7 @@ class Work:
     error: str | None = None
     failure: ReadFailure | None = None
     seconds: dict[str, float] = field(default_factory=dict)  # this input's share of stage time
+    reuse: dict[str, tuple[int, int]] = field(default_factory=dict)  # memory hits, misses
 
     @property
     def item(self) -> Item:

@@ -14,6 +14,7 @@ import pytest
 from pipeline.config import Config
 from pipeline.distributed import Done, Fatal, Skipped, _collect, _pipeline_error
 from pipeline.errors import ModelError
+from pipeline.memory import Usage
 from pipeline.records import ArticleResult
 from pipeline.store import Store
 from tests.unit.test_store import failed_result, ok_result
@@ -32,7 +33,7 @@ class FakeProgress:
 
 
 def done(result: ArticleResult) -> Done:
-    return Done(result, None, {"translate": 1.0, "model calls": 0.5})
+    return Done(result, None, {"translate": 1.0, "model calls": 0.5}, {"translation": (3, 1)})
 
 
 @pytest.fixture
@@ -47,7 +48,8 @@ def test_rows_are_numbered_in_arrival_order_and_duplicates_become_failures(store
     rows = [done(ok_result("a")), Skipped("b", "in/b.txt"), done(ok_result("c")),
             done(ok_result("a")), done(failed_result("d"))]
     timings: dict[str, float] = {}
-    skipped = _collect(Config(), iter(rows), store, FakeProgress(), timings)
+    usage: dict[str, Usage] = {}
+    skipped = _collect(Config(), iter(rows), store, FakeProgress(), timings, usage)
     assert skipped == 1
     lines = [json.loads(line) for line in
              (store.out_dir / "results.jsonl").read_text("utf-8").splitlines()]
@@ -57,7 +59,8 @@ def test_rows_are_numbered_in_arrival_order_and_duplicates_become_failures(store
     with sqlite3.connect(store.out_dir / "pipeline.sqlite") as conn:
         positions = conn.execute("SELECT position FROM articles ORDER BY position").fetchall()
     assert [p for (p,) in positions] == [0, 2, 3, 4]  # b (skipped) was 1
-    assert timings["translate"] == 3.0 and timings["model calls"] == 1.5  # summed, not the dup
+    assert timings["translate"] == 4.0 and timings["model calls"] == 2.0  # the dup's time too
+    assert (usage["translation"].hits, usage["translation"].misses) == (12, 4)
 
 
 def test_a_skipped_row_whose_id_was_used_before_is_a_duplicate_not_a_skip(store):
