@@ -160,14 +160,18 @@ def _cpus_wanted(config: Config) -> int:
 
 def _gpus(config: Config, stage: str) -> float:
     """GPUs per actor of a model stage: ``ray.<stage>.gpus``, or when null a share of the
-    cluster's GPUs (one each when there are enough, none when there are none)."""
+    cluster's GPUs among the actors of the stages that load a model (one each when there are
+    enough, none when there are none)."""
     import ray
 
     asked = getattr(config.ray, stage).gpus
     if asked is not None:
         return asked
+    modelled = ["translate"] + (["summarise"] if config.summarise.method == "abstractive" else [])
+    if stage not in modelled:  # extractive or no summaries: no model to put on a GPU
+        return 0.0
     total = ray.cluster_resources().get("GPU", 0)
-    actors = config.ray.translate.actors + config.ray.summarise.actors
+    actors = sum(getattr(config.ray, s).actors for s in modelled)
     return min(1.0, total / actors) if total else 0.0
 
 
@@ -295,10 +299,9 @@ class _Stage:
     """What every actor does once: rebuild the config and its models (loaded when first used)."""
 
     def __init__(self, config: dict[str, Any], paths: dict[str, str], **_: Any) -> None:
-
         settings = Config.model_validate(config)
-        for section, stage in (("translate", "translate"), ("summarise", "summarise")):
-            model = getattr(settings, section)
+        for stage in ("translate", "summarise"):
+            model = getattr(settings, stage)
             if model.threads is None:  # all cores would fight the other actors for them
                 model.threads = max(1, int(getattr(settings.ray, stage).cpus))
         self.stages, self.memory = build_stages(settings, {k: Path(v) for k, v in paths.items()},
@@ -361,7 +364,7 @@ class ReadStage(_Stage):
                 except (ModelError, ConfigError) as exc:  # the tokenizer, the memory
                     yield self._dump([Fatal(exc)])
                     return
-                self._share(work, "read", time.perf_counter() - clock)
+                self._share(work, "segment", time.perf_counter() - clock)
                 rows.extend(work)
                 if len(rows) >= self.batch_size:
                     yield self._dump(rows)
@@ -374,7 +377,6 @@ class TranslateStage(_Stage):
     """Translate every segment of a batch of articles together, longest first."""
 
     def __call__(self, batch: dict[str, Any]) -> dict[str, Any]:
-
         rows = self._load(batch)
         work = [r for r in rows if isinstance(r, Work)]
         clock, model = time.perf_counter(), self.stages.translator.model_seconds
