@@ -16,11 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from .test_resume import ENV, EXAMPLE, ROOT, run_until, snapshot
+from .test_resume import ENV, ROOT, example_sentences, run_until, snapshot
 
 pytest.importorskip("ray.data", reason="Ray Data is not installed (pip install '.[scale]')")
-
-from pipeline.segment import split_paragraphs, split_sentences  # noqa: E402
 
 TXT_ARTICLES = 17
 INPUTS = TXT_ARTICLES + 3  # + an unreadable file + two JSONL records (one a duplicate id)
@@ -29,8 +27,7 @@ INPUTS = TXT_ARTICLES + 3  # + an unreadable file + two JSONL records (one a dup
 @pytest.fixture(scope="module")
 def inputs(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("ray-articles")
-    body = EXAMPLE.read_text("utf-8").split("\n", 1)[1]
-    sentences = [s for p in split_paragraphs(body) for s in split_sentences(p)]
+    sentences = example_sentences()
     for n in range(TXT_ARTICLES):
         chosen = [sentences[(n * 2 + k) % len(sentences)] for k in range(2 + n % 4)]
         (folder / f"art{n:02d}.txt").write_text(

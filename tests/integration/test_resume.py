@@ -25,12 +25,17 @@ EXAMPLE = ROOT / "examples" / "lutte-anti-aqmi.fr.txt"
 ARTICLES = 8
 
 
+def example_sentences() -> list[str]:
+    """The example article's body, sentence by sentence."""
+    body = EXAMPLE.read_text("utf-8").split("\n", 1)[1]
+    return [s for p in split_paragraphs(body) for s in split_sentences(p)]
+
+
 @pytest.fixture(scope="module")
 def inputs(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Eight French articles of four to six sentences cut from the example article."""
     folder = tmp_path_factory.mktemp("articles")
-    body = EXAMPLE.read_text("utf-8").split("\n", 1)[1]
-    sentences = [s for p in split_paragraphs(body) for s in split_sentences(p)]
+    sentences = example_sentences()
     for n in range(ARTICLES):
         chosen = [sentences[(n * 3 + k) % len(sentences)] for k in range(4 + n % 3)]
         text = f"Article {n} : {chosen[0][:40]}\n\n" + " ".join(chosen[:2]) + "\n\n" + \
