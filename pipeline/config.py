@@ -95,15 +95,15 @@ class OutputConfig(_Section):
 class RayReadConfig(_Section):
     """The read-and-segment stage on Ray: an actor pool (the tokenizer is loaded once)."""
 
-    actors: int = Field(1, ge=1)
-    cpus: float = Field(1.0, gt=0)
+    actors: int = Field(1, ge=1, le=10_000)
+    cpus: float = Field(1.0, gt=0, le=1024)
     batch_size: int = Field(16, ge=1)  # articles per block handed to the next stage
 
 
 class RayModelConfig(RayReadConfig):
     """A model stage on Ray: an actor pool, each actor loading its engine once."""
 
-    gpus: float | None = Field(None, ge=0)  # None: a share of the cluster's GPUs, if any
+    gpus: float | None = Field(None, ge=0, le=64)  # None: a share of the cluster's GPUs, if any
 
 
 class RayConfig(_Section):

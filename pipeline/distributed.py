@@ -139,16 +139,37 @@ def connect(config: Config) -> bool:
         return False
     # Ray's own notices are not this run's; its errors still raise, workers' output still shows
     quiet = {"logging_level": logging.ERROR, "log_to_driver": True}
+    address, key = config.ray.address, "ray.address"
+    if not address and os.environ.get("RAY_ADDRESS"):  # as `ray job submit` sets it
+        address, key = os.environ["RAY_ADDRESS"], "RAY_ADDRESS (environment)"
     try:
-        if config.ray.address:
-            ray.init(address=config.ray.address, **quiet)
+        if address:
+            _check_reachable(address, key)
+            ray.init(address=address, **quiet)
         else:
             ray.init(num_cpus=max(os.cpu_count() or 1, _cpus_wanted(config)),
                      include_dashboard=False, **quiet)
     except (ConnectionError, RuntimeError, ValueError) as exc:
-        where = f"at ray.address {config.ray.address!r}" if config.ray.address else "locally"
+        where = f"at {key} {address!r}" if address else "locally"
         raise ConfigError(f"cannot start or reach Ray {where}: {exc}") from None
     return True
+
+
+def _check_reachable(address: str, key: str, timeout: float = 10.0) -> None:
+    """Fail at once when nothing listens at a ``host:port`` address (``ray.init`` would retry
+    for minutes); ``auto`` and ``ray://`` addresses are left to Ray, which fails fast there."""
+    import socket
+
+    if address == "auto" or "://" in address or ":" not in address:
+        return
+    host, _, port = address.rpartition(":")
+    try:
+        with socket.create_connection((host, int(port)), timeout=timeout):
+            pass
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"cannot reach Ray at {key} {address!r}: nothing answers there "
+                          f"({exc}); start the cluster (ray start --head) or fix the "
+                          "address") from None
 
 
 def _cpus_wanted(config: Config) -> int:
@@ -199,13 +220,25 @@ def _dataset(config: Config, files: list[Path], paths: dict[str, Path],
     setup = {"config": shipped.model_dump(mode="json"),
              "paths": {k: str(Path(v).resolve()) for k, v in paths.items()}}
     i = config.input
-    plan = plan_reads([f.resolve() for f in files], i.format, ReadOptions(
+    # Inputs go as the driver names them (sources and messages read as in a local run); a
+    # read actor works in the driver's folder where it exists, else opens the absolute path
+    plan = plan_reads(files, i.format, ReadOptions(
         max_chars=i.max_chars, language=i.language, check_language=i.check_language,
-        references=str(Path(i.references).resolve()) if i.references else None,
-        origlang=i.origlang))
-    items = [{"file": n, "payload": pickle.dumps(entry)} for n, entry in enumerate(plan)]
+        references=i.references, origlang=i.origlang))
+    items = [{"file": n, "payload": pickle.dumps((*entry, file.resolve()))}
+             for n, (entry, file) in enumerate(zip(plan, files, strict=True))]
+    setup["cwd"] = os.getcwd()
     r = config.ray
     gpus = {stage: _gpus(config, stage) for stage in ("translate", "summarise")}
+    asked, have_gpus = {k: v for k, v in gpus.items() if v}, ray.cluster_resources().get("GPU", 0)
+    if asked and not have_gpus:
+        stages = ", ".join(f"ray.{k}.gpus = {v:g}" for k, v in asked.items())
+        if not config.ray.address and not os.environ.get("RAY_ADDRESS"):
+            raise ConfigError(f"{stages}, but this machine's Ray has no GPU: set gpus: 0 or "
+                              "null (a share of the GPUs there are), or run on a cluster with "
+                              "GPUs (ray.address)")
+        progress.note(f"{stages}, but the cluster has no GPU now: the actors wait for one (an "
+                      "autoscaling cluster adds GPU nodes)")
     wanted, have = _cpus_wanted(config), ray.cluster_resources().get("CPU", 0)
     if wanted > have:
         progress.note(f"the ray.* actor pools ask for {wanted} CPUs, the cluster has {have:g} "
@@ -255,6 +288,8 @@ def _collect(config: Config, rows: Iterator[Any], store: Any, progress: Any,
         pending, size, last = [], 0, time.monotonic()
 
     for position, row in enumerate(rows):
+        if position == 0:  # the actors' start-up is not a reason to commit one article alone
+            last = time.monotonic()
         if isinstance(row, Fatal):
             raise row.error
         if isinstance(row, Done):  # the time spent, even on what turns out a duplicate
@@ -343,7 +378,9 @@ class ReadStage(_Stage):
     inputs finished by an earlier attempt become :class:`Skipped` rows."""
 
     def __init__(self, config: dict[str, Any], paths: dict[str, str],
-                 done: dict[str, str | None], **_: Any) -> None:
+                 done: dict[str, str | None], cwd: str = "", **_: Any) -> None:
+        if cwd and Path(cwd).is_dir():  # relative inputs and references, as the driver has them
+            os.chdir(cwd)
         super().__init__(config, paths)
         self.done = done
         self.batch_size = Config.model_validate(config).ray.read.batch_size
@@ -351,11 +388,16 @@ class ReadStage(_Stage):
     def __call__(self, batch: dict[str, Any]) -> Iterator[dict[str, Any]]:
         from .readers import read_file
 
-        for file, name, options in self._load(batch):
+        for file, name, options, absolute in self._load(batch):
+            file = file if file.is_absolute() or file.exists() else absolute
             rows: list[Any] = []
+            seen: set[str] = set()
             for item in read_file(file, name, options):
-                if not isinstance(item, ReadFailure) and item.id in self.done and \
-                        self.done[item.id] in (None, item.input_sha):
+                finished = not isinstance(item, ReadFailure) and item.id in self.done and \
+                    self.done[item.id] in (None, item.input_sha)
+                repeated = item.id in seen  # the driver records it as a duplicate's failure
+                seen.add(item.id)
+                if finished or repeated:
                     rows.append(Skipped(item.id, item.source))
                     continue
                 clock = time.perf_counter()

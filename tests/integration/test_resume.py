@@ -60,11 +60,11 @@ ENV = {**os.environ, "BRIEFS_PROGRESS_INTERVAL": "0", "HF_HUB_OFFLINE": "1",
 
 
 def run_until(cmd: list[str], pattern: str, sig: int = signal.SIGKILL,
-              timeout: float = 240) -> tuple[int, str]:
-    """Start ``cmd``, send ``sig`` once a line of its stderr matches ``pattern``; returns the
-    exit code and what it printed on stderr."""
+              timeout: float = 240, cwd: Path = ROOT) -> tuple[int, str]:
+    """Start ``cmd`` (in ``cwd``), send ``sig`` once a line of its stderr matches ``pattern``;
+    returns the exit code and what it printed on stderr."""
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                            env=ENV, cwd=ROOT)
+                            env=ENV, cwd=cwd)
     seen, deadline = [], time.monotonic() + timeout
     assert proc.stderr is not None
     for line in proc.stderr:
