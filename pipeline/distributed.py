@@ -127,7 +127,7 @@ def run_on_ray(config: Config, files: list[Path], paths: dict[str, Path], store:
 
 def connect(config: Config) -> bool:
     """Join the cluster at ``ray.address`` or start a local Ray; True when started here (and
-    to be shut down by the caller, ``ray.shutdown()``). A Ray already initialised in this
+    to be shut down by the caller, :func:`disconnect`). A Ray already initialised in this
     process is used as it is.
 
     Raises:
@@ -153,6 +153,13 @@ def connect(config: Config) -> bool:
         where = f"at {key} {address!r}" if address else "locally"
         raise ConfigError(f"cannot start or reach Ray {where}: {exc}") from None
     return True
+
+
+def disconnect() -> None:
+    """Shut down the Ray that :func:`connect` started (it said so by returning True)."""
+    import ray
+
+    ray.shutdown()
 
 
 def _check_reachable(address: str, key: str, timeout: float = 10.0) -> None:
@@ -334,7 +341,7 @@ class _Stage:
     """What every actor does once: rebuild the config and its models (loaded when first used)."""
 
     def __init__(self, config: dict[str, Any], paths: dict[str, str], **_: Any) -> None:
-        settings = Config.model_validate(config)
+        self.settings = settings = Config.model_validate(config)
         for stage in ("translate", "summarise"):
             model = getattr(settings, stage)
             if model.threads is None:  # all cores would fight the other actors for them
@@ -383,7 +390,7 @@ class ReadStage(_Stage):
             os.chdir(cwd)
         super().__init__(config, paths)
         self.done = done
-        self.batch_size = Config.model_validate(config).ray.read.batch_size
+        self.batch_size = self.settings.ray.read.batch_size
 
     def __call__(self, batch: dict[str, Any]) -> Iterator[dict[str, Any]]:
         from .readers import read_file

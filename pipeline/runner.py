@@ -163,9 +163,9 @@ def _connect_ray(config: Config) -> bool:
 
 def _disconnect_ray(started: bool) -> None:
     if started:
-        import ray
+        from .distributed import disconnect
 
-        ray.shutdown()
+        disconnect()
 
 
 def _resolved(stages: Stages) -> dict[str, Any]:
