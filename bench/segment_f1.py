@@ -119,6 +119,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--conllu", type=Path, default=DEFAULT_CONLLU)
     parser.add_argument("--run-size", type=int, default=20, help="sentences per pseudo-document")
     parser.add_argument("--errors", type=int, default=0, help="show this many errors of each kind")
+    parser.add_argument("--speed", action="store_true",
+                        help="also time the splitters on 200,000-character adversarial texts")
     args = parser.parse_args(argv)
     if not args.conllu.is_file():
         parser.error(f"--conllu {args.conllu}: no such file; give the path of a CoNLL-U file")
@@ -131,7 +133,31 @@ def main(argv: Sequence[str] | None = None) -> int:
     for title, items in (("missed", score.misses), ("spurious", score.false_alarms)):
         for item in items[: args.errors]:
             print(f"{title:9s} {item}")
+    if args.speed:
+        print_speed()
     return 0
+
+
+def print_speed() -> None:
+    """Seconds to split 200,000-character texts built to trip quadratic passes (a linear
+    splitter takes well under a second on each)."""
+    import time
+
+    from pipeline.segment import split_paragraphs, split_sentences
+
+    texts = {"asides": "(a) Il est là. " * 13_000, "colon lists": "Mesures : 1. Un. " * 11_000,
+             "no spaces": "aaaa.Bbbb," * 20_000, "quotes": 'Il dit "oui. " Non. ' * 10_000}
+    for name, text in texts.items():
+        began = time.perf_counter()
+        split_sentences(text)
+        seconds = time.perf_counter() - began
+        print(f"split_sentences  {name:12s} {len(text):,} chars  {seconds:.2f} s")
+    lines = "\n".join(f"Titre {n}\n- point {n} de la liste\nUne ligne de texte coupée au"
+                      for n in range(4000))
+    began = time.perf_counter()
+    split_paragraphs(lines)
+    seconds = time.perf_counter() - began
+    print(f"split_paragraphs {'lines':12s} {len(lines):,} chars  {seconds:.2f} s")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,11 @@
 """What a reader reads: the Markdown brief of an article, and its ``results.jsonl`` record.
 
 Pure functions of an :class:`ArticleResult`; :mod:`pipeline.store` writes what they return.
+
+Everything in a brief that comes from an article or a model (titles, summary, paragraphs, source,
+flags, stats) is escaped with :func:`markdown_text` or :func:`markdown_inline`, so that any
+CommonMark renderer shows it as the text it is: no HTML, no links or images, no headings or lists
+that the text did not ask for, and no control or bidirectional-override characters.
 """
 
 from __future__ import annotations
@@ -13,6 +18,78 @@ from pipeline.records import ArticleResult, Score
 from pipeline.rundir import DB_NAME
 
 _UNSAFE_CHARS = re.compile(r"[^\w.\-]+")
+
+# C0 controls except tab and newline, DEL, C1 controls, and the bidirectional embeddings,
+# overrides (U+202A-U+202E) and isolates (U+2066-U+2069) that can make text read otherwise.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# Characters CommonMark (and GitHub's tables and strikethrough) may read as syntax anywhere in
+# a line: backslash, code, emphasis, links, HTML and autolinks, headings, tables, strikethrough.
+_SYNTAX = re.compile(r"([\\`*_\[\]<>#|~])")
+_IMAGE = re.compile(r"!(?=\\\[)")  # "!" before an (already escaped) "["
+# An entity or numeric character reference, which a renderer would turn into another character.
+_ENTITY = re.compile(r"&(?=#[0-9]{1,7};|#[xX][0-9a-fA-F]{1,6};|[A-Za-z][A-Za-z0-9]{0,31};)")
+# At the start of a line: list bullets, setext underlines and thematic breaks, ordered lists.
+_LINE_START = re.compile(r"^(?:([-+=])|([0-9]{1,9})([.)]))")
+
+
+def _plain(text: str) -> str:
+    """``text`` with line ends as ``\\n`` and control and bidi-override characters removed."""
+    return _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+
+
+def _escape_inline(text: str) -> str:
+    """Text with every character CommonMark could read as syntax within a line escaped."""
+    text = _SYNTAX.sub(r"\\\1", text)
+    text = _IMAGE.sub(r"\\!", text)
+    return _ENTITY.sub(r"\\&", text)
+
+
+def _escape_line(line: str) -> str:
+    """One stripped line escaped as :func:`_escape_inline`, and its start as a line's."""
+    line = _escape_inline(line)
+    return _LINE_START.sub(lambda m: f"\\{m[1]}" if m[1] else f"{m[2]}\\{m[3]}", line)
+
+
+def markdown_text(text: str) -> str:
+    """Text as Markdown that renders as exactly that text, line breaks kept as line breaks.
+
+    Control and bidi-override characters are removed and each line is stripped (leading spaces
+    would make code blocks, trailing ones hard breaks). Escaped with a backslash: ``\\``,
+    backticks, ``*``, ``_``, ``[``, ``]``, ``<``, ``>``, ``#``, ``|``, ``~`` anywhere; ``!``
+    before ``[``; ``&`` where it would start a character reference; ``-``, ``+``, ``=`` and the
+    ``.`` or ``)`` of ``1.`` at the start of a line. Other punctuation is left as it is.
+
+    Args:
+        text: Text from an article or a model.
+
+    Returns:
+        The Markdown source; blank lines (paragraph breaks) are kept.
+    """
+    return "\n".join(_escape_line(line.strip()) for line in _plain(text).split("\n"))
+
+
+def markdown_inline(text: str) -> str:
+    """Text as Markdown inside a line, after other text (a heading, a table cell, emphasis).
+
+    As :func:`markdown_text`, but every run of whitespace, line breaks included, becomes one
+    space, and the start is not escaped as a line's start (it never is one).
+
+    Args:
+        text: Text from an article or a model.
+
+    Returns:
+        One line of Markdown source.
+    """
+    return _escape_inline(" ".join(_plain(text).split()))
+
+
+def _code(text: str) -> str:
+    """A code span for a name (source, flag); text that could end it early or start an HTML tag
+    inside it (a backtick or ``<``) is escaped as plain text instead."""
+    flat = " ".join(_plain(text).split())
+    if not flat or "`" in flat or "<" in flat:
+        return markdown_inline(flat)
+    return f"`{flat}`"
 
 
 def brief_name(article_id: str) -> str:
@@ -70,14 +147,15 @@ def _scores_section(result: ArticleResult) -> list[str]:
     lines = ["## Scores", ""]
     if shown:
         lines += ["| metric | value | scope |", "| --- | ---: | --- |"]
-        lines += [f"| {s.metric} | {_value(s)} | {s.scope} |" for s in shown]
+        lines += [f"| {markdown_inline(s.metric)} | {_value(s)} | {markdown_inline(s.scope)} |"
+                  for s in shown]
     else:
         lines.append("_No scores (no reference for this article)._")
     per_segment = len(result.scores) - len(shown)
     if per_segment:
         lines += ["", f"{per_segment} segment-level scores are in `{DB_NAME}`."]
     if result.flags:
-        lines += ["", "Flags: " + ", ".join(f"`{flag}`" for flag in result.flags)]
+        lines += ["", "Flags: " + ", ".join(_code(flag) for flag in result.flags)]
     return lines
 
 
@@ -86,11 +164,16 @@ def _footer(result: ArticleResult) -> list[str]:
     stats = {k: v for k, v in result.stats.items() if isinstance(v, (int, float, str, bool))}
     if not stats:
         return []
-    return ["---", "", "_" + " · ".join(f"{k}: {v}" for k, v in stats.items()) + "_", ""]
+    shown = " · ".join(f"{markdown_inline(str(k))}: {markdown_inline(str(v))}"
+                       for k, v in stats.items())
+    return ["---", "", f"_{shown}_", ""]
 
 
 def render_brief(result: ArticleResult) -> str:
     """The Markdown brief of one article: title, origin, summary, translation, scores.
+
+    Every text from the article or a model is escaped (see :func:`markdown_text`), so the brief
+    renders that text and nothing else.
 
     Args:
         result: A finished article.
@@ -98,13 +181,15 @@ def render_brief(result: ArticleResult) -> str:
     Returns:
         The brief as Markdown text, ending with a newline.
     """
-    title_fr = result.article.title if result.article else ""
-    origin = f"Source: `{result.source}`"
+    title_fr = markdown_inline(result.article.title if result.article else "")
+    origin = f"Source: {_code(result.source)}"
     if title_fr:
         origin += f" — French title: *{title_fr}*"
-    lines = [f"# {result.title or result.article_id}", "", origin, "", "## Summary", ""]
-    lines += [result.summary or "_No summary._", "", "## Translation", ""]
+    title = markdown_inline(result.title) or markdown_inline(result.article_id)
+    lines = [f"# {title}", "", origin, "", "## Summary", ""]
+    summary = markdown_text(result.summary).strip("\n")
+    lines += [summary or "_No summary._", "", "## Translation", ""]
     for paragraph in result.paragraphs:
-        lines += [paragraph, ""]
+        lines += [markdown_text(paragraph), ""]
     lines += _scores_section(result) + [""] + _footer(result)
     return "\n".join(lines).rstrip("\n") + "\n"

@@ -32,11 +32,13 @@ class InputConfig(_Section):
     origlang: str | None = None
     language: Literal["fr"] = "fr"
     check_language: bool = True
+    other_language: Literal["skip", "fail", "translate"] = "skip"
     max_chars: int = Field(200_000, gt=0)
 
 
 class SegmentConfig(_Section):
     max_tokens: int = Field(256, ge=8, le=512)
+    keep_english: bool = True
 
 
 # Field types shared by the two model sections.

@@ -27,7 +27,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .config import Config
 from .errors import ConfigError, ModelError, PipelineError
@@ -43,6 +43,9 @@ from .stages import (
     timed,
     translate_work,
 )
+
+if TYPE_CHECKING:
+    from .readers import Listing
 
 RAY_REQUIREMENT = "ray[data,client]~=2.60.0"  # as pyproject.toml's [scale] extra
 COMMIT_SECONDS = 10.0  # the driver commits at least this often while results come in
@@ -90,7 +93,7 @@ class Done:
     reuse: dict[str, tuple[int, int]]  # translation memory hits and misses, per kind
 
 
-def run_on_ray(config: Config, files: list[Path], paths: dict[str, Path], store: Any,
+def run_on_ray(config: Config, files: Listing, paths: dict[str, Path], store: Any,
                progress: Any, timings: dict[str, float],
                usage: dict[str, Usage] | None = None) -> int:
     """Process every input not yet finished on Ray (joined with :func:`connect`) and commit
@@ -98,7 +101,7 @@ def run_on_ray(config: Config, files: list[Path], paths: dict[str, Path], store:
 
     Args:
         config: The run's config (``ray.*`` says where and how wide).
-        files: The input files, as the driver listed them.
+        files: The inputs, as the driver listed them (refused links fail as in a local run).
         paths: The model directories the driver resolved (stage -> directory).
         store: The run's open :class:`pipeline.store.Store`.
         progress: The driver's progress display (articles, notes).
@@ -203,13 +206,13 @@ def _gpus(config: Config, stage: str) -> float:
     return min(1.0, total / actors) if total else 0.0
 
 
-def _dataset(config: Config, files: list[Path], paths: dict[str, Path],
+def _dataset(config: Config, files: Listing, paths: dict[str, Path],
              done: dict[str, str | None], progress: Any) -> Any:
     """The Ray Data plan: files -> read + segment -> translate -> summarise + score."""
     import ray
     import ray.data
 
-    from .readers import plan_reads
+    from .readers import absolute_path, plan_reads
     from .reading import ReadOptions
 
     logging.getLogger("ray.data").setLevel(logging.ERROR)
@@ -230,10 +233,10 @@ def _dataset(config: Config, files: list[Path], paths: dict[str, Path],
     # Inputs go as the driver names them (sources and messages read as in a local run); a
     # read actor works in the driver's folder where it exists, else opens the absolute path
     plan = plan_reads(files, i.format, ReadOptions(
-        max_chars=i.max_chars, language=i.language, check_language=i.check_language,
+        max_chars=i.max_chars, language=i.language,
         references=i.references, origlang=i.origlang))
-    items = [{"file": n, "payload": pickle.dumps((*entry, file.resolve()))}
-             for n, (entry, file) in enumerate(zip(plan, files, strict=True))]
+    items = [{"file": n, "payload": pickle.dumps((*entry, absolute_path(entry[0])))}
+             for n, entry in enumerate(plan)]
     setup["cwd"] = os.getcwd()
     r = config.ray
     gpus = {stage: _gpus(config, stage) for stage in ("translate", "summarise")}
@@ -431,7 +434,8 @@ class TranslateStage(_Stage):
         clock, model = time.perf_counter(), self.stages.translator.model_seconds
         before = self._counts()
         try:
-            translate_work(work, self.stages.translator)
+            translate_work(work, self.stages.translator,
+                           keep_english=self.stages.keep_english)
         except (ModelError, ConfigError) as exc:
             return self._dump([Fatal(exc)])
         self._reused(before, work)

@@ -168,7 +168,6 @@ def _read_again(run_dir: Path, references: str | None) -> dict[str, Article | Re
     try:
         items = read_inputs(config.input.path, config.input.format,
                             max_chars=config.input.max_chars, language=config.input.language,
-                            check_language=config.input.check_language,
                             references=config.input.references, origlang=config.input.origlang)
     except InputError as exc:
         raise InputError(f"{exc} (relative paths in {run_dir / 'config.resolved.yaml'} are "

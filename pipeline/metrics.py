@@ -11,7 +11,6 @@ costs nothing.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -228,25 +227,48 @@ ROUGE_TYPES: dict[str, str] = {
     "rougeLsum": "ROUGE-Lsum",
 }
 
-# Sentence ends in English summaries; line breaks also end a sentence. Abbreviations such as
-# "U.S." split too, which moves ROUGE-Lsum slightly but treats summary and reference alike.
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\s*\n\s*")
+# The splitter that finds English sentences for ROUGE-Lsum (and names itself in the signature).
+SENTENCE_SPLITTER = "sentencex"
 
 
 def split_sentences(text: str) -> list[str]:
-    """Splits English text into sentences at ``.``/``!``/``?`` before a space, and at newlines."""
-    return [part for part in _SENTENCE_END.split(text.strip()) if part]
+    """Splits English text into sentences for ROUGE-Lsum.
+
+    Every line break ends a sentence; within a line, sentences are found by ``sentencex``
+    (Wikimedia's rule-based segmenter), which knows English abbreviations, so "Mr. Smith" and
+    "the U.S. economy" stay whole and "3.5" is not a sentence end.
+
+    Args:
+        text: English text, possibly over several lines.
+
+    Returns:
+        The sentences in order, each stripped of surrounding whitespace; no empty strings.
+    """
+    from sentencex import segment
+
+    sentences: list[str] = []
+    for line in text.splitlines():
+        if line.strip():
+            sentences.extend(s.strip() for s in segment("en", line) if s.strip())
+    return sentences
 
 
-def rouge_signature() -> str:
-    """Describes how ROUGE is computed here, with the rouge-score version."""
+def _installed(distribution: str) -> str:
     from importlib.metadata import PackageNotFoundError, version
 
     try:
-        installed = version("rouge-score")
+        return version(distribution)
     except PackageNotFoundError:
-        installed = "unknown"
-    return f"rouge-score|stemmer:yes|f-measure|lsum:newline-sentences|version:{installed}"
+        return "unknown"
+
+
+def rouge_signature() -> str:
+    """Describes how ROUGE is computed here: rouge-score's version, stemming, the F-measure, and
+    the sentence splitter (with its version) that ROUGE-Lsum's sentences come from."""
+    splitter = f"{SENTENCE_SPLITTER}-{_installed(SENTENCE_SPLITTER)}"
+    return (
+        f"rouge-score|stemmer:yes|f-measure|lsum:{splitter}|version:{_installed('rouge-score')}"
+    )
 
 
 def rouge_scores(summary: str, reference: str) -> list[Score]:
@@ -254,8 +276,9 @@ def rouge_scores(summary: str, reference: str) -> list[Score]:
 
     ROUGE-L is the longest common subsequence over the whole text taken as one token sequence;
     ROUGE-Lsum is the summary-level (union) LCS over sentences. rouge-score finds sentences for
-    ROUGE-Lsum only at newlines, so both texts are split with :func:`split_sentences` and joined
-    with ``"\\n"`` first; ROUGE-1/2/L ignore the newlines. Tokens are lowercased and Porter-stemmed.
+    ROUGE-Lsum only at newlines, so both texts are split with :func:`split_sentences` (line breaks
+    and ``sentencex``) and joined with ``"\\n"`` first; ROUGE-1/2/L ignore the newlines. Tokens
+    are lowercased and Porter-stemmed.
 
     Args:
         summary: The generated summary.

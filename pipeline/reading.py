@@ -23,7 +23,6 @@ class ReadOptions:
 
     max_chars: int = 200_000  # a larger article fails; it is never truncated
     language: str = "fr"
-    check_language: bool = True
     default_id: str = ""
     references: str | None = None  # reference file or folder (config input.references)
     origlang: str | None = None  # test sets: keep only documents first written in this language
@@ -53,30 +52,196 @@ class _Unreadable(Exception):
         self.article_id = article_id
 
 
-def _check_not_binary(data: bytes, path: Path) -> None:
-    """Raise if ``data`` (a file, or its start) holds NUL bytes or many control codes."""
+#: Byte-order marks, longest first (a UTF-32-LE mark begins like a UTF-16-LE one).
+_BOMS = ((codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"),
+         (codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"),
+         (codecs.BOM_UTF16_BE, "utf-16-be"))
+#: Legacy single-byte encodings a French text without a mark may be in, likeliest first.
+LEGACY_ENCODINGS = ("cp1252", "iso8859_15", "latin_1", "mac_roman")
+#: File signatures of common binary formats, named in the failure.
+_SIGNATURES = ((b"%PDF", "a PDF document"), (b"PK\x03\x04", "a ZIP archive (or .docx/.odt)"),
+               (b"\x89PNG", "a PNG image"), (b"\xff\xd8\xff", "a JPEG image"),
+               (b"GIF8", "a GIF image"), (b"\x7fELF", "an executable"),
+               (b"\x1f\x8b", "a gzip archive"), (b"\xd0\xcf\x11\xe0", "an old Office document"),
+               (b"SQLite format 3", "an SQLite database"))
+# Removed from every text read: ANSI terminal sequences ("ESC[31m"), C0/C1 control characters
+# but tab and newline, DEL, bidirectional embeddings, overrides and isolates (which can make
+# a text display other than it reads) and stray byte-order marks. Line and page breaks are
+# made newlines first.
+_REMOVED = re.compile(
+    "\x1b\\[[0-?]*[ -/]*[@-~]|\x1b\\][^\x07\x1b]*(?:\x07|\x1b\\\\)|"
+    "[\x00-\x08\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+_BREAKS = re.compile("\r\n?|[\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
+
+
+@dataclass(frozen=True)
+class Decoded:
+    """A file's text and how it was read: ``encoding`` (``utf-8``, ``utf-16-le``... with
+    `` (guessed)`` appended when no mark or valid UTF-8 said so) and how many invisible
+    control characters were ``removed`` (see :func:`clean_text`)."""
+
+    text: str
+    encoding: str
+    removed: int = 0
+
+
+def clean_text(text: str) -> tuple[str, int]:
+    """Line breaks made ``\\n``; control, bidi-override and ANSI terminal characters removed.
+
+    Args:
+        text: Decoded text.
+
+    Returns:
+        The cleaned text, and how many characters were removed (line-break changes not counted).
+    """
+    text = _BREAKS.sub("\n", text)
+    cleaned = _REMOVED.sub("", text)
+    return cleaned, len(text) - len(cleaned)
+
+
+def _binary_kind(data: bytes) -> str | None:
+    """What makes ``data`` (without a byte-order mark) a binary file, or None for text.
+
+    A stray NUL or control byte in a text is removed later; a binary has a known signature, or
+    more than 1% NUL bytes (and more than 4) or 5% control codes in its first 8 KiB."""
     sample = data[:8192]
-    controls = sum(1 for b in sample if (b < 32 and b not in b"\t\n\r\f\v") or b == 127)
-    if b"\x00" in data or controls > 0.05 * len(sample):
-        found = f"{controls} control codes in its first {len(sample)} bytes"
-        found = "NUL bytes" if b"\x00" in data else found
-        raise _Unreadable(f"{path}: looks like a binary file ({found}); expected UTF-8 text")
+    for signature, name in _SIGNATURES:
+        if sample.startswith(signature):
+            return name
+    if not sample:
+        return None
+    nuls = sample.count(0)
+    controls = sum(1 for b in sample if (b < 32 and b not in b"\t\n\r\f\v\x1b") or b == 127)
+    if nuls > max(4, 0.01 * len(sample)):
+        return f"{nuls} NUL bytes in its first {len(sample)} bytes"
+    if controls > 0.05 * len(sample):
+        return f"{controls} control codes in its first {len(sample)} bytes"
+    return None
+
+
+def decode_bytes(data: bytes, where: str) -> Decoded:
+    """Decode a text file: UTF-8/16/32 with a byte-order mark, UTF-8, UTF-16 without a mark, or
+    a legacy single-byte encoding (CP1252, ISO 8859-15, Latin-1, Mac Roman) chosen by
+    charset-normalizer; then :func:`clean_text`.
+
+    Args:
+        data: The file's bytes.
+        where: The file (or line) to name in errors.
+
+    Returns:
+        The decoded, cleaned text.
+
+    Raises:
+        _Unreadable: a binary file, or a byte-order mark the bytes then contradict.
+    """
+    for bom, codec in _BOMS:
+        if data.startswith(bom):
+            try:
+                text = data[len(bom):].decode(codec)
+            except UnicodeDecodeError as exc:
+                raise _Unreadable(f"{where}: starts with a {codec.upper()} byte-order mark but "
+                                  f"is not valid {codec.upper()} (byte offset "
+                                  f"{len(bom) + exc.start})") from None
+            cleaned, removed = clean_text(text)
+            return Decoded(cleaned, f"{codec} (byte-order mark)", removed)
+    kind = _binary_kind(data)
+    if kind is not None:
+        unmarked = _utf16_without_mark(data)
+        if unmarked is None:
+            raise _Unreadable(f"{where}: looks like a binary file ({kind}); expected text")
+        text, encoding = unmarked
+    else:
+        try:
+            text, encoding = data.decode("utf-8"), "utf-8"
+        except UnicodeDecodeError:
+            text, encoding = _legacy(data)
+    cleaned, removed = clean_text(text)
+    return Decoded(cleaned, encoding, removed)
+
+
+def _utf16_without_mark(data: bytes) -> tuple[str, str] | None:
+    """UTF-16 text without a byte-order mark (every other byte NUL), or None."""
+    sample = data[:8192]
+    even, odd = sample[0::2], sample[1::2]
+    for codec, zeros in (("utf-16-le", odd), ("utf-16-be", even)):
+        if zeros and zeros.count(0) > 0.9 * len(zeros):
+            try:
+                return data.decode(codec), f"{codec} (guessed)"
+            except UnicodeDecodeError:
+                return None
+    return None
+
+
+def _legacy(data: bytes) -> tuple[str, str]:
+    """Decode non-UTF-8 bytes with the legacy encoding charset-normalizer finds likeliest among
+    :data:`LEGACY_ENCODINGS`; CP1252 (or Latin-1, which decodes anything) when it cannot tell."""
+    import charset_normalizer
+
+    best = charset_normalizer.from_bytes(data, cp_isolation=list(LEGACY_ENCODINGS)).best()
+    candidates = ([best.encoding] if best is not None else []) + ["cp1252", "latin_1"]
+    for encoding in candidates:
+        try:
+            return data.decode(encoding), f"{encoding} (guessed)"
+        except UnicodeDecodeError:
+            continue
+    raise AssertionError("latin_1 decodes any bytes")  # pragma: no cover
+
+
+def reading_notes(decoded: Decoded, **more: object) -> dict[str, object]:
+    """What an article records of how it was read (its ``reading`` field)."""
+    notes: dict[str, object] = {"encoding": decoded.encoding}
+    if decoded.removed:
+        notes["removed_characters"] = decoded.removed
+    return {**notes, **more}
+
+
+def _read_decoded(path: Path) -> Decoded:
+    """The file decoded and cleaned (see :func:`decode_bytes`)."""
+    return decode_bytes(path.read_bytes(), str(path))
 
 
 def _read_text(path: Path) -> str:
-    """The file as UTF-8 text (BOM dropped, line endings made '\\n'), or why it is not text."""
-    data = path.read_bytes()
-    _check_not_binary(data, path)
-    bom = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
-    try:
-        text = data[bom:].decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise _Unreadable(
-            f"{path}: not valid UTF-8: byte 0x{data[bom + exc.start]:02x} at byte offset "
-            f"{bom + exc.start}; it is probably Latin-1 or Windows-1252: re-encode it, "
-            "e.g. iconv -f latin1 -t utf-8 in.txt > out.txt"
-        ) from None
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    """The file's text, decoded and cleaned (see :func:`decode_bytes`)."""
+    return _read_decoded(path).text
+
+
+#: A first line longer than this is a paragraph, not a title.
+MAX_TITLE_CHARS = 200
+_LINE_END = re.compile(r"[.!?…:;»\"”)\]]\s*$")
+
+
+def split_title_body(text: str) -> tuple[str, tuple[str, ...]]:
+    """A plain-text article's title and body paragraphs.
+
+    The first line is the title when it is at most :data:`MAX_TITLE_CHARS` characters and either
+    a blank line follows it or it does not end like a sentence (with a full stop); otherwise the
+    article has no title and the first line is its first paragraph: a text on one line is all
+    body. Blank lines separate paragraphs. A body without any blank line (scraped text often has
+    one paragraph per line) starts a new paragraph after every line that ends a sentence, and
+    joins the others (lines wrapped in mid-sentence).
+
+    Args:
+        text: The decoded file.
+
+    Returns:
+        ``(title, paragraphs)``; the title may be empty.
+    """
+    lines = text.strip().split("\n")
+    first = lines[0].strip()
+    blank_after = len(lines) > 1 and not lines[1].strip()
+    titled = (len(lines) > 1 and len(first) <= MAX_TITLE_CHARS
+              and (blank_after or not first.endswith(".")))
+    title, rest = (first, lines[1:]) if titled else ("", lines)
+    return title, split_body("\n".join(rest))
+
+
+def split_body(text: str) -> tuple[str, ...]:
+    """The paragraphs of an article's body (its title line removed): see
+    :func:`split_title_body`."""
+    lines = text.strip().split("\n")
+    if not re.search(r"\n[ \t]*\n", text.strip()):
+        text = "\n".join(line + "\n" if _LINE_END.search(line) else line for line in lines)
+    return _split_paragraphs(text)
 
 
 def _split_paragraphs(text: str) -> tuple[str, ...]:
@@ -86,36 +251,6 @@ def _split_paragraphs(text: str) -> tuple[str, ...]:
     return tuple(split_paragraphs(text))
 
 
-# Frequent function words. Words shared with French ("a", "en", "de", "la", "que", "son", "des",
-# "y") are left out, so that each share counts only words that tell the languages apart.
-_FUNCTION_WORDS = {lang: frozenset(words.split()) for lang, words in {
-    "French": "le les du un une et est dans pour qui sur au aux pas par avec il elle ils ce cette "
-    "ces sa ses leur leurs mais ou où nous vous sont été être ont plus d l qu n c s j à ne",
-    "English": "the and of to is in that it was for with on as are be this by have from at which "
-    "not were has their they he she but an or will would been its",
-    "Spanish": "el los las del por con una para como pero más sus lo al fue está muy",
-    "German": "der die das und ist nicht ein eine mit zu den von sich auf für dem im auch wird",
-}.items()}
-_WORD = re.compile(r"[^\W\d_]+")
-
-
-def _language_problem(text: str, language: str) -> str | None:
-    """Evidence that French ``text`` is another language; None on short or unclear text."""
-    words = [w.lower() for w in _WORD.findall(text)]
-    if language != "fr" or len(words) < 20:
-        return None
-    shares = {lang: sum(w in vocab for w in words) / len(words)
-              for lang, vocab in _FUNCTION_WORDS.items()}
-    french = shares.pop("French")
-    other, share = max(shares.items(), key=lambda kv: kv[1])
-    if share < 0.10 or french >= share / 2:  # conservative: only a clear other language fails
-        return None
-    return (
-        f"looks like {other}, not French: {french:.0%} French function words against {share:.0%} "
-        f"{other} ones in {len(words)} words; if intended, turn off input.check_language"
-    )
-
-
 def _check_article(article: Article, options: ReadOptions) -> Article:
     text = "\n".join([article.title, *article.paragraphs])
     if len(text) > options.max_chars:
@@ -123,7 +258,4 @@ def _check_article(article: Article, options: ReadOptions) -> Article:
             f"{article.source}: {len(text):,} characters, more than the limit of "
             f"{options.max_chars:,} (input.max_chars); split the article or raise the limit "
             "(articles are never truncated)", article.id)
-    problem = _language_problem(text, options.language) if options.check_language else None
-    if problem:
-        raise _Unreadable(f"{article.source}: {problem}", article.id)
     return article

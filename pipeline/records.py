@@ -34,6 +34,9 @@ class Article:
             that the brief keeps the test set's paragraphs; empty: one paragraph each.
         testset: The test set's name (WMT ``setid`` or file stem); empty for plain articles.
         metadata: Anything else the reader found (not used by the pipeline).
+        reading: How the text was read, stored with the result: ``encoding`` (with
+            "(guessed)" when inferred), ``removed_characters`` (control and bidi characters
+            dropped), ``format`` (``html`` when extracted from a web page).
     """
 
     id: str
@@ -48,6 +51,7 @@ class Article:
     blocks: tuple[int, ...] = ()
     testset: str = ""
     metadata: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    reading: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     @functools.cached_property
     def input_sha(self) -> str:
@@ -68,11 +72,13 @@ class Article:
 
 @dataclass(frozen=True)
 class ReadFailure:
-    """An input that could not be turned into an :class:`Article`."""
+    """An input that could not be turned into an :class:`Article` (``status`` ``failed``), or
+    that is left out by the run's choice (``skipped``: not in the source language)."""
 
     id: str
     source: str
     message: str
+    status: Literal["failed", "skipped"] = "failed"
 
     @functools.cached_property
     def input_sha(self) -> str:
@@ -122,8 +128,8 @@ class ArticleResult:
 
     article_id: str
     source: str
-    status: Literal["ok", "failed"]
-    error: str | None = None
+    status: Literal["ok", "failed", "skipped"]
+    error: str | None = None  # why it failed or was skipped
     position: int = 0  # the input's place in the run's input order (results are kept in it)
     input_sha: str | None = None  # the input's Article.input_sha: what the result was made from
     article: Article | None = None

@@ -36,6 +36,12 @@ def print_outcome(console: Any, outcome: RunOutcome) -> None:
         if outcome.failed > len(outcome.failures):
             console.print(f"[dim]... {outcome.failed - len(outcome.failures)} more failures in "
                           "results.jsonl[/dim]")
+    if outcome.skipped:
+        table = Table("article", "reason", title=f"{counts.get('skipped', 0)} skipped",
+                      title_style="bold yellow")
+        for result in outcome.skipped:
+            table.add_row(escape(result["source"] or result["id"]), escape(result["error"] or ""))
+        console.print(table)
     print_corpus(console, outcome.corpus_scores)
     for note in outcome.notes:
         console.print(f"[yellow]{escape(note)}[/yellow]")
@@ -45,10 +51,11 @@ def print_outcome(console: Any, outcome: RunOutcome) -> None:
 def _print_counts(console: Any, outcome: RunOutcome) -> None:
     counts = outcome.counts
     times = ", ".join(f"{k} {v:.1f}s" for k, v in outcome.timings.items())
-    earlier = (f"; {counts['skipped']} were done by an earlier attempt"
-               if counts.get("skipped") else "")
+    earlier = (f"; {counts['resumed']} were done by an earlier attempt"
+               if counts.get("resumed") else "")
+    skipped = f", {counts['skipped']} skipped" if counts.get("skipped") else ""
     console.print(f"{counts.get('ok', 0)} of {counts.get('articles', 0)} articles done, "
-                  f"{outcome.failed} failed{earlier} ({times}).")
+                  f"{outcome.failed} failed{skipped}{earlier} ({times}).")
     for kind, (hits, misses) in outcome.memory.items():
         console.print(f"Memory: {hits} of {hits + misses} {kind} inputs reused, "
                       f"{misses} computed.")

@@ -1,19 +1,26 @@
 """A run folder's ground rules: one writer at a time, files replaced whole, nothing deleted.
 
-Used by :mod:`pipeline.store`, the folder's one writer.
+Used by :mod:`pipeline.store`, the folder's one writer. :func:`check_writable_paths` checks, before
+a run loads anything, that every place it will write can be written.
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import signal
+import stat
+import tempfile
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from pipeline.errors import ConfigError
+
+if TYPE_CHECKING:
+    from pipeline.config import Config
 
 # The names of what a run folder holds.
 DB_NAME = "pipeline.sqlite"
@@ -26,6 +33,110 @@ LOCK_NAME = ".lock"
 SUPERSEDED_DIR = "superseded"
 # Files a run writes at the top of its folder (briefs/ aside); moved away on --overwrite.
 RUN_FILES = (RESULTS_NAME, CONFIG_NAME, METRICS, HYPOTHESES, "report.html")
+
+
+class _Unwritable(Exception):
+    """Why a path cannot be written (the message is the reason, without the path)."""
+
+
+def check_writable_paths(config: Config, run_name: str) -> None:
+    """Check that the run can write everywhere it will: ``output.dir`` (else
+    ``outputs/<run name>``) and, with the memory enabled, ``cache.path``.
+
+    Nothing is left behind: a folder that does not exist yet is not created (a probe folder is
+    made and removed next to where it would go), and an existing file is opened without being
+    changed.
+
+    Args:
+        config: The validated config.
+        run_name: The run's name, which names the default output folder.
+
+    Raises:
+        ConfigError: One line naming the key, the path and why it cannot be used (not a
+            directory, cannot be created, not writable, read-only file system).
+    """
+    out_dir = config.output_dir(run_name)
+    try:
+        _check_folder(out_dir)
+    except _Unwritable as why:
+        raise ConfigError(f"output.dir {out_dir}: {why}; choose another output.dir") from None
+    if config.cache.enabled:
+        cache = Path(config.cache.path)
+        try:
+            _check_file(cache)
+        except _Unwritable as why:
+            raise ConfigError(f"cache.path {cache}: {why}; point cache.path elsewhere or set "
+                              "cache.enabled: false") from None
+
+
+def _reason(exc: OSError) -> str:
+    """An OS error as a few words: "read-only file system", "permission denied", ..."""
+    if exc.errno == errno.EROFS:
+        return "read-only file system"
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return "permission denied"
+    if exc.errno == errno.ENOENT:  # an existing folder that refuses new entries (/proc)
+        return "the folder takes no new entries"
+    return (exc.strerror or str(exc)).lower()
+
+
+def _kind(path: Path) -> str | None:
+    """``dir``, ``file`` (anything but a folder) or None when nothing is at ``path``."""
+    try:
+        mode = os.stat(path).st_mode
+    except (FileNotFoundError, NotADirectoryError):  # NotADirectory: a parent is a file
+        return None
+    except OSError as exc:
+        raise _Unwritable(f"cannot be looked at ({_reason(exc)})") from None
+    return "dir" if stat.S_ISDIR(mode) else "file"
+
+
+def _check_folder(path: Path) -> None:
+    """A folder that exists and takes new files, or that can be created."""
+    kind = _kind(path)
+    if kind == "file":
+        raise _Unwritable("not a directory (a file is there)")
+    if kind == "dir":
+        try:
+            handle, probe = tempfile.mkstemp(prefix=".write-check-", dir=path)
+        except OSError as exc:
+            raise _Unwritable(f"not writable ({_reason(exc)})") from None
+        os.close(handle)
+        os.unlink(probe)
+        return
+    _check_creatable(path)
+
+
+def _check_creatable(path: Path) -> None:
+    """``path`` does not exist: its nearest existing parent must be a folder taking new ones."""
+    parent = path.absolute().parent
+    while _kind(parent) is None and parent != parent.parent:
+        parent = parent.parent
+    if _kind(parent) != "dir":
+        raise _Unwritable(f"cannot create it: {parent} is not a directory")
+    try:
+        os.rmdir(tempfile.mkdtemp(prefix=".write-check-", dir=parent))
+    except OSError as exc:
+        raise _Unwritable(f"cannot create it in {parent} ({_reason(exc)})") from None
+
+
+def _check_file(path: Path) -> None:
+    """A file that exists and opens for writing, or that can be created; its folder must take
+    new files too (SQLite keeps its journal beside it)."""
+    kind = _kind(path)
+    if kind == "dir":
+        raise _Unwritable("is a directory, not a file")
+    if kind == "file":
+        try:
+            with open(path, "ab"):
+                pass
+        except OSError as exc:
+            raise _Unwritable(f"not writable ({_reason(exc)})") from None
+    folder = path.absolute().parent
+    try:
+        _check_folder(folder)
+    except _Unwritable as why:
+        raise _Unwritable(f"its folder {folder}: {why}") from None
 
 
 def write_atomic(path: Path, text: str) -> None:

@@ -22,7 +22,7 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .config import Config, config_differences, dump_config
 from .errors import ConfigError, InputError, Interrupted, ModelError
@@ -40,6 +40,9 @@ from .store import RunState, Store
 from .summarise import Summariser
 from .translate import Translator
 
+if TYPE_CHECKING:
+    from .readers import Listing
+
 SHOWN_BRIEFS = 5  # briefs printed at the end of a run; the rest are in the files
 SHOWN_FAILURES = 20
 
@@ -50,14 +53,17 @@ class RunOutcome:
 
     name: str
     out_dir: Path
-    counts: dict[str, int]  # articles, ok, failed, skipped (finished by an earlier attempt)
+    # articles, ok, failed, skipped (not in the source language: input.other_language),
+    # resumed (finished by an earlier attempt, not redone)
+    counts: dict[str, int]
     shown: list[dict[str, Any]] = field(default_factory=list)  # first briefs, results.jsonl form
     failures: list[dict[str, Any]] = field(default_factory=list)  # first failures, same form
     corpus_scores: list[Score] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     memory: dict[str, tuple[int, int]] = field(default_factory=dict)  # kind -> (hits, misses)
-    notes: list[str] = field(default_factory=list)  # what was not scored, and why
+    notes: list[str] = field(default_factory=list)  # what was not read or scored, and why
     resumed: bool = False
+    skipped: list[dict[str, Any]] = field(default_factory=list)  # first skipped articles
 
     @property
     def failed(self) -> int:
@@ -78,12 +84,12 @@ def run(config: Config, *, translator: Translator | None = None,
             moved aside, see :meth:`Store.open`).
 
     Raises:
-        ConfigError: the input path matches nothing, or the output dir is in use or holds
-            another run.
+        ConfigError: the input path matches nothing, the output dir is in use or holds
+            another run, or ``output.dir`` / ``cache.path`` cannot be written (checked first).
         ModelError: a model is missing (raised before any article is processed).
         Interrupted: Ctrl-C or SIGTERM; every committed chunk is kept and the run can resume.
     """
-    from .readers import find_inputs, survey_inputs
+    from .readers import list_inputs, survey_inputs
 
     progress = progress or NullProgress()
     clock = time.perf_counter()
@@ -95,8 +101,12 @@ def run(config: Config, *, translator: Translator | None = None,
             raise ConfigError("run.executor: ray builds its models from the config on every "
                               "worker; models passed in are for run.executor: local")
     name = config.run.name or datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
+    from .rundir import check_writable_paths
+
+    check_writable_paths(config, name)  # output.dir, cache.path: before any input or model
     try:
-        files = find_inputs(config.input.path, references=config.input.references)
+        files = list_inputs(config.input.path, references=config.input.references,
+                            fmt=config.input.format)
     except InputError as exc:
         raise ConfigError(str(exc)) from None
     paths = resolve_models(config, translator is None, summariser is None)
@@ -120,6 +130,9 @@ def run(config: Config, *, translator: Translator | None = None,
         if state.resumed:
             progress.note(f"resuming run {state.name!r}: {state.done} articles done, "
                           f"{state.failed} failed ones to retry")
+        if files.skipped:
+            progress.note(f"{len(files.skipped)} files under input.path are not read; they are "
+                          "listed at the end")
         # a resumed run counts (and times) only what is left to do
         progress.begin(max(total - state.done, 0))
         timings["load"] = time.perf_counter() - clock
@@ -130,7 +143,7 @@ def run(config: Config, *, translator: Translator | None = None,
                                  memory.usage if memory else None)
         else:
             skipped = _run_chunks(config, files, stages, store, progress, timings)
-        return _finish(config, store, state, stages, memory, timings, skipped, clock)
+        return _finish(config, store, state, stages, memory, timings, skipped, clock, files)
     except KeyboardInterrupt:
         progress.close("interrupted")
         counts = store.counts()
@@ -176,7 +189,7 @@ def _resolved(stages: Stages) -> dict[str, Any]:
             "summarise": stages.summariser.cache_key()}
 
 
-def _run_chunks(config: Config, files: list[Path], stages: Stages, store: Store,
+def _run_chunks(config: Config, files: Listing, stages: Stages, store: Store,
                 progress: Any, timings: dict[str, float]) -> int:
     """Read, process and commit chunk after chunk; returns how many articles were skipped."""
     from .readers import iter_inputs
@@ -184,7 +197,6 @@ def _run_chunks(config: Config, files: list[Path], stages: Stages, store: Store,
 
     items = iter_inputs(config.input.path, config.input.format, max_chars=config.input.max_chars,
                         language=config.input.language,
-                        check_language=config.input.check_language,
                         references=config.input.references, origlang=config.input.origlang,
                         files=files)
     skipped = 0
@@ -241,14 +253,15 @@ def estimate_segments(item: Item) -> int:
 
 def _finish(config: Config, store: Store, state: RunState, stages: Stages,
             memory: Memory | None, timings: dict[str, float], skipped: int,
-            clock: float) -> RunOutcome:
-    """Corpus scores and metrics.json from what is stored; final files and counts."""
+            clock: float, listing: Listing) -> RunOutcome:
+    """Corpus scores and metrics.json from what is stored; final files and counts (with the
+    files under input.path that were not read, and why: ``unread_inputs``)."""
     from .evaluate import comet_score, evaluation_summary
     from .scoring import corpus_level, corpus_text
 
     text = corpus_text(store.corpus_parts())
     corpus = corpus_level(text)
-    notes = []
+    notes = listing.notes()
     if config.scores.comet_model and corpus:
         try:
             corpus.append(comet_score(text, config.scores.comet_model))
@@ -264,14 +277,17 @@ def _finish(config: Config, store: Store, state: RunState, stages: Stages,
                               + stages.summariser.model_seconds)
     timings["total"] = time.perf_counter() - clock
     earlier = store.stored_counts() if state.resumed else {}
-    store.finish({**counts, "skipped": skipped, **_attempts(earlier, timings)})
+    unread = [[str(path), why] for path, why in listing.skipped]
+    store.finish({**counts, "resumed": skipped, "unread_inputs": unread,
+                  **_attempts(earlier, timings)})
     # after the final rewrite of the files; the peak over every attempt
     store.mark(None, {"peak_rss_mb": max(filter(None, [peak_rss_mb(),
                                                        earlier.get("peak_rss_mb")]), default=None)})
     usage = {k: (u.hits, u.misses) for k, u in memory.usage.items()} if memory else {}
-    return RunOutcome(state.name, store.out_dir, {**counts, "skipped": skipped},
+    return RunOutcome(state.name, store.out_dir, {**counts, "resumed": skipped},
                       store.results("ok", SHOWN_BRIEFS), store.results("failed", SHOWN_FAILURES),
-                      corpus, timings, usage, notes, state.resumed)
+                      corpus, timings, usage, notes, state.resumed,
+                      store.results("skipped", SHOWN_FAILURES))
 
 
 def _attempts(earlier: dict[str, Any], timings: dict[str, float]) -> dict[str, Any]:

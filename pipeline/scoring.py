@@ -21,14 +21,28 @@ RATIO = "chars(translation)/chars(source)"
 
 
 def score_article(article: Article, pairs: Sequence[TranslatedSegment], summary: str,
-                  splits: int, summary_chunks: int | None = None) -> ArticleResult:
-    """Build the result of one translated article: English title, flags, stats and scores."""
+                  splits: int, summary_chunks: int | None = None,
+                  kept: dict[int, str] | None = None,
+                  language: dict[str, Any] | None = None) -> ArticleResult:
+    """Build the result of one translated article: English title, flags, stats and scores.
+
+    Args:
+        article: The article.
+        pairs: Its segments with their translations, in order.
+        summary: The English summary.
+        splits: Sentences broken because they were too long for the model.
+        summary_chunks: Chunks the summariser read (None: one, or not known).
+        kept: Segment index -> why the segment was kept as it is rather than translated
+            (``no-letters``, ``english``): counted and listed in the stats, not flagged.
+        language: What language identification found (``language``, ``language_confidence``).
+    """
+    kept = kept or {}
     title = " ".join(p.translation for p in pairs if p.segment.paragraph < 0)
     body = [p for p in pairs if p.segment.paragraph >= 0]
     result = ArticleResult(article.id, article.source, "ok", article=article, title=title,
                            segments=tuple(pairs), summary=summary)
     source_text = "\n\n".join(article.paragraphs)
-    flagged = _flags(pairs)
+    flagged = _flags([p for p in pairs if p.segment.index not in kept])
     stats = {
         "segments": len(pairs),
         "sentences": len(_given_segments(body)),
@@ -36,9 +50,15 @@ def score_article(article: Article, pairs: Sequence[TranslatedSegment], summary:
         "paragraphs": len(article.paragraphs),
         "source_chars": len(source_text),
         "translation_chars": len(result.translation),
-        "summary_chunks": summary_chunks,
+        "summary_chunks": summary_chunks,  # 0: the text is its own summary (no model call)
+        "summary_is_text": bool(summary) and summary == " ".join(result.translation.split()),
         "flagged_segments": flagged,
+        **(language or {}),
+        **article.reading,
     }
+    for reason in sorted(set(kept.values())):  # e.g. kept_english: [3, 7]
+        stats[f"kept_{reason.replace('-', '_')}"] = sorted(i for i, r in kept.items()
+                                                          if r == reason)
     scores = [
         Score("segments", float(len(pairs)), "article", COUNT),
         Score("splits", float(splits), "article", COUNT),

@@ -17,6 +17,7 @@ from typing import Any
 
 from .config import Config
 from .errors import ConfigError, ModelError
+from .language import MIN_OTHER_CONFIDENCE
 from .memory import Memory
 from .progress import NullProgress
 from .records import (
@@ -40,6 +41,9 @@ class Stages:
     summariser: Summariser
     max_segment_tokens: int = 256
     fidelity: bool = True  # summarise references too, to score brief fidelity
+    check_language: bool = True  # identify each article's language (input.check_language)
+    other_language: str = "skip"  # skip | fail | translate an article in another language
+    keep_english: bool = True  # English segments of a French article kept as they are
 
 
 @dataclass
@@ -58,6 +62,8 @@ class Work:
     failure: ReadFailure | None = None
     seconds: dict[str, float] = field(default_factory=dict)  # this input's share of stage time
     reuse: dict[str, tuple[int, int]] = field(default_factory=dict)  # memory hits, misses
+    kept: dict[int, str] = field(default_factory=dict)  # segment index -> why not translated
+    language: dict[str, Any] = field(default_factory=dict)  # what identification found
 
     @property
     def item(self) -> Item:
@@ -81,7 +87,9 @@ def build_stages(config: Config, paths: dict[str, Path], translator: Translator 
         if summariser.cache_key() is not None:
             summariser = CachedSummariser(summariser, memory)  # type: ignore[assignment]
     budget = min(config.segment.max_tokens, translator.max_input_tokens - 2)
-    return Stages(translator, summariser, budget), memory
+    return Stages(translator, summariser, budget, check_language=config.input.check_language,
+                  other_language=config.input.other_language,
+                  keep_english=config.segment.keep_english), memory
 
 
 
@@ -108,7 +116,7 @@ def process_chunk(chunk: Sequence[tuple[int, Item]], stages: Stages, progress: A
     timings = timings if timings is not None else {}
     work = start_work(chunk, stages)
     with timed(timings, "translate"):
-        translate_work(work, stages.translator, progress)
+        translate_work(work, stages.translator, progress, stages.keep_english)
     with timed(timings, "summarise"):
         summarise_work(work, stages.summariser, progress)
     with timed(timings, "score"):
@@ -129,7 +137,8 @@ def finish_work(work: Sequence[Work], stages: Stages) -> list[ArticleResult]:
 
     results = [failure_result(w.failure) if w.failure is not None
                else _failed_work(w) if w.error is not None or w.article is None
-               else score_article(w.article, _pairs(w), w.summary, w.splits, w.summary_chunks)
+               else score_article(w.article, _pairs(w), w.summary, w.splits, w.summary_chunks,
+                                  kept=w.kept, language=w.language)
                for w in work]
     if stages.fidelity:
         results = _with_fidelity(results, stages.summariser)
@@ -175,6 +184,14 @@ def _build_translator(config: Config, model_dir: Path | None) -> Translator:
 def _segment(article: Article, position: int, stages: Stages) -> Work:
     from .segment import segment_article
 
+    language: dict[str, Any] = {}
+    if stages.check_language:
+        found = _identify(article)
+        if found is not None:
+            language = {"language": found.code, "language_confidence": found.confidence}
+        if found is not None and found.code != article.language and (
+                found.confidence >= MIN_OTHER_CONFIDENCE and stages.other_language != "translate"):
+            return _other_language(article, position, found, stages.other_language)
     try:
         segments, splits = segment_article(article, stages.translator.count_tokens,
                                            stages.max_segment_tokens)
@@ -183,7 +200,26 @@ def _segment(article: Article, position: int, stages: Stages) -> Work:
     except Exception as exc:  # noqa: BLE001 - recorded as this article's failure
         return Work(article, position, [], 0,
                     error=f"segment failed: {type(exc).__name__}: {exc}")
-    return Work(article, position, segments, splits)
+    return Work(article, position, segments, splits, language=language)
+
+
+def _identify(article: Article) -> Any:
+    """The article's language (:func:`pipeline.language.identify`), French only checked."""
+    from .language import identify
+
+    if article.language != "fr":
+        return None
+    return identify("\n".join([article.title, *article.paragraphs]))
+
+
+def _other_language(article: Article, position: int, found: Any, action: str) -> Work:
+    """An article not in the source language: skipped or failed (``input.other_language``)."""
+    why = (f"{article.source}: the text is in {found.name} ({found.code}, confidence "
+           f"{found.confidence:.2f}), not French; input.other_language: {action} "
+           "(set it to translate to translate it anyway)")
+    status = "skipped" if action == "skip" else "failed"
+    failure = ReadFailure(article.id, article.source, why, status=status)
+    return Work(None, position, [], 0, error=why, failure=failure)
 
 
 def _stage_progress(progress: Any, name: str, total: int) -> tuple[Advance, Callable[[], None]]:
@@ -201,12 +237,21 @@ def _stage_progress(progress: Any, name: str, total: int) -> tuple[Advance, Call
     return step, lambda: step(total - seen[0])
 
 
-def translate_work(work: Sequence[Work], translator: Translator, progress: Any = None
-                   ) -> None:
-    """All segments of the chunk at once; if that fails, each article is retried alone."""
+def translate_work(work: Sequence[Work], translator: Translator, progress: Any = None,
+                   keep_english: bool = True) -> None:
+    """All segments of the chunk at once; if that fails, each article is retried alone.
+
+    Segments without letters ("***", "—", "12 %") and, with ``keep_english``, segments in
+    English are not sent to the model: their translation is their source, and ``Work.kept``
+    says why (``no-letters``, ``english``).
+    """
     live = [w for w in work if w.error is None]
-    texts = [s.source for w in live for s in w.segments]
-    if not texts:  # a chunk of read failures: no model (nor its library) is needed
+    for w in live:
+        w.kept = _kept_segments(w.segments, keep_english)
+    texts = [s.source for w in live for s in w.segments if s.index not in w.kept]
+    if not texts:  # read failures, or nothing to translate: no model is needed
+        for w in live:
+            w.translations = [s.source for s in w.segments]
         return
     advance, complete = _stage_progress(progress or NullProgress(), "translate", len(texts))
     try:
@@ -215,16 +260,38 @@ def translate_work(work: Sequence[Work], translator: Translator, progress: Any =
         raise  # the model or the memory, not the articles: stop with one message
     except Exception:  # noqa: BLE001 - find which articles fail instead of failing them all
         for w in live:
-            sources = [s.source for s in w.segments]
+            sources = [s.source for s in w.segments if s.index not in w.kept]
             out = _isolate(w, "translate", lambda s=sources: translator.translate(s), len(sources))
-            w.translations = out or []
+            w.translations = _with_kept(w, out or []) if out is not None else []
         complete()
         return
     position = 0
     for w in live:
-        w.translations = flat[position:position + len(w.segments)]
-        position += len(w.segments)
+        wanted = len(w.segments) - len(w.kept)
+        w.translations = _with_kept(w, flat[position:position + wanted])
+        position += wanted
     complete()
+
+
+def _kept_segments(segments: Sequence[Segment], keep_english: bool) -> dict[int, str]:
+    """Segment index -> why it is kept as it is: no letters, or (``keep_english``) English."""
+    from .language import has_letters, is_english
+
+    kept = {}
+    for s in segments:
+        if not has_letters(s.source):
+            kept[s.index] = "no-letters"
+        elif keep_english and is_english(s.source):
+            kept[s.index] = "english"
+    return kept
+
+
+def _with_kept(w: Work, translated: Sequence[str]) -> list[str]:
+    """The article's translations in segment order: the model's, and kept sources between."""
+    out, model = [], iter(translated)
+    for s in w.segments:
+        out.append(s.source if s.index in w.kept else next(model))
+    return out
 
 
 def summarise_work(work: Sequence[Work], summariser: Summariser, progress: Any = None
@@ -280,7 +347,7 @@ def _pairs(w: Work) -> list[TranslatedSegment]:
 
 
 def failure_result(f: ReadFailure) -> ArticleResult:
-    return ArticleResult(f.id, f.source, "failed", error=f.message)
+    return ArticleResult(f.id, f.source, f.status, error=f.message)
 
 
 def _failed_work(w: Work) -> ArticleResult:

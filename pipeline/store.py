@@ -289,7 +289,7 @@ class Store:
             conn.execute("UPDATE runs SET status = 'running', finished_at = NULL WHERE id = ?",
                          (run_id,))
         done, failed = (conn.execute(
-            "SELECT COALESCE(SUM(status = 'ok'), 0), COALESCE(SUM(status != 'ok'), 0) "
+            "SELECT COALESCE(SUM(status = 'ok'), 0), COALESCE(SUM(status = 'failed'), 0) "
             "FROM articles WHERE run_id = ?", (run_id,)).fetchone())
         (self.out_dir / BRIEFS_DIR).mkdir(parents=True, exist_ok=True)
         self.rewrite_files(ok_only=True)  # drop a half-appended chunk; failures are redone
@@ -455,11 +455,13 @@ class Store:
         return [json.loads(row[0]) for row in rows]
 
     def counts(self) -> dict[str, int]:
-        """Articles stored in this run: ``articles``, ``ok``, ``failed``."""
+        """Articles stored in this run: ``articles``, ``ok``, ``failed``, ``skipped``."""
         conn, run_id = self._open()
-        total, ok = conn.execute("SELECT COUNT(*), COALESCE(SUM(status = 'ok'), 0) FROM "
-                                 "articles WHERE run_id = ?", (run_id,)).fetchone()
-        return {"articles": int(total), "ok": int(ok), "failed": int(total) - int(ok)}
+        total, ok, skipped = conn.execute(
+            "SELECT COUNT(*), COALESCE(SUM(status = 'ok'), 0), COALESCE(SUM(status = "
+            "'skipped'), 0) FROM articles WHERE run_id = ?", (run_id,)).fetchone()
+        return {"articles": int(total), "ok": int(ok), "skipped": int(skipped),
+                "failed": int(total) - int(ok) - int(skipped)}
 
     def mean_scores(self, prefix: str) -> dict[str, float]:
         """Mean article-level value of each metric whose name starts with ``prefix``."""

@@ -19,6 +19,31 @@ from .translate import Advance
 # text needs more than a few only if it is absurdly long.
 MAX_ROUNDS = 8
 
+# A text of fewer sentences than this, and of at most SHORT_WORDS words, is its own summary:
+# there is nothing to leave out.
+SHORT_SENTENCES = 3
+SHORT_WORDS = 10
+
+
+def within_text(summary: str, text: str) -> str:
+    """The summary, or the text itself where the summary is longer than the text.
+
+    Args:
+        summary: A summary of ``text``.
+        text: The text it summarises, whitespace already collapsed.
+
+    Returns:
+        ``summary`` when it has at most as many characters as ``text``, else ``text``.
+    """
+    return summary if len(summary) <= len(text) else text
+
+
+def _few_words(text: str) -> bool:
+    """True for a text of fewer than :data:`SHORT_SENTENCES` sentences and at most
+    :data:`SHORT_WORDS` words."""
+    return (len(text.split()) <= SHORT_WORDS
+            and len(split_sentences(text)) < SHORT_SENTENCES)
+
 
 class Summariser(Protocol):
     """Anything that summarises English texts, one summary per text, in order.
@@ -55,7 +80,14 @@ class AbstractiveSummariser(Summariser):
 
     The chunks are whole sentences packed up to the limit; their summaries are joined and
     summarised again until the text fits. Nothing is cut. ``chunks`` records, per text of the
-    last call, how many model inputs it took (1 when it fitted at once).
+    last call, how many model inputs it took (1 when it fitted at once, 0 when the text is its
+    own summary and the model was not called).
+
+    A summary is never longer than its text. A short text (no more tokens than the summary's
+    minimum length, or a sentence or two of a few words) is its own summary. Otherwise each
+    model input's minimum summary length is capped at half its token count and its maximum at
+    its token count, and a summary that still comes out longer than the text gives way to the
+    text itself.
     """
 
     def __init__(self, engine: Engine, settings: SummariseConfig) -> None:
@@ -80,7 +112,8 @@ class AbstractiveSummariser(Summariser):
         s = self.settings
         return {"model": s.model, "weights": fingerprint(self.engine.path), "backend": s.backend,
                 "precision": self.engine.precision, "limit": self.limit,
-                **{k: getattr(s, k) for k in ("num_beams", "min_length", "max_length")}}
+                **{k: getattr(s, k) for k in ("num_beams", "min_length", "max_length")},
+                "length": "within-text"}
 
     @property
     def limit(self) -> int:
@@ -89,18 +122,57 @@ class AbstractiveSummariser(Summariser):
         wanted = self.settings.max_input_tokens
         return min(own, wanted) if wanted else own
 
+    @property
+    def min_length(self) -> int:
+        """The summary's minimum length in tokens: ``summarise.min_length``, else the model's
+        generation config, else 0."""
+        if self.settings.min_length is not None:
+            return self.settings.min_length
+        return int(self.engine.generation_default("min_length") or 0)
+
+    @property
+    def max_length(self) -> int:
+        """The summary's maximum length in tokens: ``summarise.max_length``, else the model's
+        generation config, else 142."""
+        return int(self.settings.max_length or self.engine.generation_default("max_length")
+                   or 142)
+
+    def is_short(self, text: str) -> bool:
+        """True when ``text`` (whitespace collapsed) is its own summary.
+
+        That is when it has no more tokens than the summary's minimum length (the model would
+        have to make it longer), or fewer than :data:`SHORT_SENTENCES` sentences and at most
+        :data:`SHORT_WORDS` words.
+        """
+        return self.engine.count_tokens(text) <= self.min_length or _few_words(text)
+
     def summarise(self, texts: Sequence[str], progress: Advance | None = None) -> list[str]:
-        """Summarise each text; empty texts give empty summaries.
+        """Summarise each text, whitespace collapsed; empty texts give empty summaries.
 
         ``progress(n)`` is called after each model batch with the number of texts it finished.
+
+        Args:
+            texts: English texts.
+            progress: Told how many texts each step finished.
+
+        Returns:
+            One summary per text, in order, none longer than its text; a short text (see
+            :meth:`is_short`) is returned as it is.
+
+        Raises:
+            PipelineError: Chunk summaries that do not shrink below the input limit.
         """
-        current = [" ".join(t.split()) for t in texts]
+        originals = [" ".join(t.split()) for t in texts]
+        current = list(originals)
         self.chunks = [0] * len(texts)
-        done: dict[int, str] = {i: "" for i, t in enumerate(current) if not t}
-        if progress and done:
-            progress(len(done))
+        done: dict[int, str] = {}
         previous: dict[int, int] = {}
         for round_ in range(MAX_ROUNDS):
+            short = [i for i in range(len(current))
+                     if i not in done and (not current[i] or self.is_short(current[i]))]
+            done.update((i, current[i]) for i in short)
+            if progress and short:  # not reported before: a text in chunks is done only now
+                progress(len(short))
             pending = [i for i in range(len(current)) if i not in done]
             if not pending:
                 break
@@ -124,7 +196,7 @@ class AbstractiveSummariser(Summariser):
         if missing:
             raise PipelineError(f"summaries did not shrink below {self.limit} tokens after "
                              f"{MAX_ROUNDS} rounds for {len(missing)} text(s)")
-        return [done[i] for i in range(len(texts))]
+        return [within_text(done[i], originals[i]) for i in range(len(texts))]
 
     def _pack(self, text: str) -> list[str]:
         """Whole sentences packed into chunks that fit the input limit."""
@@ -147,14 +219,33 @@ class AbstractiveSummariser(Summariser):
 
     def _generate(self, texts: list[str],
                   on_batch: Callable[[list[int]], None] | None = None) -> list[str]:
+        """One summary per model input, each at most as many tokens as its input and with a
+        minimum length of at most half of them.
+
+        Inputs are generated in groups of equal minimum length (only short inputs have a
+        lowered one); ``on_batch`` gets indices into ``texts``.
+        """
         s = self.settings
-        kwargs: dict[str, Any] = {}
-        for key in ("num_beams", "min_length"):
-            if getattr(s, key) is not None:
-                kwargs[key] = getattr(s, key)
-        bound = s.max_length or self.engine.generation_default("max_length") or 142
-        return self.engine.generate(texts, batch_size=s.batch_size, on_batch=on_batch,
-                                    max_new_tokens=lambda _n: bound, **kwargs)
+        bound = self.max_length
+        floors = [min(self.min_length, self.engine.count_tokens(t) // 2) for t in texts]
+        outputs = [""] * len(texts)
+        for floor in sorted(set(floors), reverse=True):
+            group = [k for k, f in enumerate(floors) if f == floor]
+            kwargs: dict[str, Any] = {}
+            if s.num_beams is not None:
+                kwargs["num_beams"] = s.num_beams
+            if floor or s.min_length is not None:
+                kwargs["min_length"] = floor
+            report = None
+            if on_batch is not None:
+                def report(batch: list[int], group: list[int] = group) -> None:
+                    on_batch([group[k] for k in batch])
+            generated = self.engine.generate([texts[k] for k in group], batch_size=s.batch_size,
+                                             on_batch=report,
+                                             max_new_tokens=lambda n: min(bound, n), **kwargs)
+            for k, summary in zip(group, generated, strict=True):
+                outputs[k] = summary
+        return outputs
 
 
 def _texts_done(owners: list[int], plans: dict[int, list[str]], progress: Advance | None
@@ -190,9 +281,12 @@ class ExtractiveSummariser(Summariser):
         return summaries
 
     def _one(self, text: str) -> str:
-        sentences = split_sentences(" ".join(text.split()))
+        """The summary of one text: the text itself (whitespace collapsed) when it has no more
+        sentences than asked, else its chosen sentences joined; never longer than the text."""
+        text = " ".join(text.split())
+        sentences = split_sentences(text)
         if len(sentences) <= self.sentences:
-            return " ".join(sentences)
+            return text
         bags = [Counter(_words(s)) for s in sentences]
         df = Counter(word for bag in bags for word in bag)
         idf = {w: math.log((1 + len(bags)) / (1 + n)) + 1 for w, n in df.items()}
@@ -202,7 +296,7 @@ class ExtractiveSummariser(Summariser):
             centroid.update(vector)
         scores = [_cosine(v, centroid) + 0.1 / (1 + i) for i, v in enumerate(vectors)]
         best = sorted(range(len(sentences)), key=lambda i: -scores[i])[: self.sentences]
-        return " ".join(sentences[i] for i in sorted(best))
+        return within_text(" ".join(sentences[i] for i in sorted(best)), text)
 
 
 def build_summariser(config: Config, model_dir: Path | None = None) -> Summariser:

@@ -31,9 +31,9 @@ from pipeline.reading import (
     ReadOptions,
     _check_article,
     _read_text,
-    _split_paragraphs,
     _Unreadable,
     register_reader,
+    split_body,
 )
 from pipeline.records import Article, ReadFailure
 
@@ -180,7 +180,10 @@ def parse_xml(path: Path) -> ParsedFile:
                           "fix the markup (entities other than &amp; &lt; &gt; &quot; &apos; "
                           "must be written as characters)") from None
     if root.tag != "dataset":
-        raise _Unreadable(f"{path}:1: root element <{root.tag}>, expected <dataset> (WMT XML)")
+        kind = XML_KINDS.get(_local_name(root.tag).lower())
+        what = f"; it is {_A_KIND[kind]} {kind}, not a WMT test set" if kind else ""
+        raise _Unreadable(f"{path}:1: root element <{root.tag}>, expected <dataset> (WMT XML)"
+                          f"{what}")
     starts = [text.count("\n", 0, m.start()) + 1 for m in re.finditer(r"<doc\b", text)]
     elements = list(root.iter("doc"))
     starts = (starts + [starts[-1] if starts else 1] * len(elements))[:len(elements)]
@@ -221,6 +224,58 @@ def _xml_stream(element: ET.Element) -> tuple[list[tuple[str, str]], list[int]]:
             segments.append((seg_id, "".join(seg.itertext()).strip()))
             marks.append(len(segments) - 1)
     return segments, _number_blocks(marks)
+
+
+#: Root elements of XML files that are not test sets (lower-case local name -> what it is).
+XML_KINDS = {"rss": "RSS feed", "rdf": "RSS feed", "feed": "Atom feed", "html": "HTML page",
+             "urlset": "sitemap", "sitemapindex": "sitemap", "svg": "SVG image"}
+_A_KIND = {kind: "a" if kind == "sitemap" else "an" for kind in XML_KINDS.values()}
+_PROLOG = re.compile(r"\s*(?:<\?.*?\?>|<!--.*?-->|<!DOCTYPE(?:[^\[>]|\[.*?\])*>)", re.DOTALL)
+_ROOT = re.compile(r"\s*<([A-Za-z_][\w.:-]*)")
+
+
+def _local_name(tag: str) -> str:
+    """``{namespace}name`` or ``prefix:name`` -> ``name``."""
+    return tag.rpartition("}")[2].rpartition(":")[2]
+
+
+def xml_root(path: Path, size: int = 65536) -> str | None:
+    """The root element's name in the first ``size`` bytes of an XML file, or None when it
+    cannot be told (not text, no element, declarations longer than ``size``).
+
+    Raises:
+        OSError: The file cannot be read.
+    """
+    with path.open("rb") as handle:
+        data = handle.read(size)
+    for bom, codec in ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"),
+                       (b"\xfe\xff", "utf-16-be")):
+        if data.startswith(bom):
+            text = data[len(bom):].decode(codec, errors="replace")
+            break
+    else:
+        text = data.decode("utf-8", errors="replace")
+    position = 0
+    while match := _PROLOG.match(text, position):
+        if match.end() == position:
+            break
+        position = match.end()
+    root = _ROOT.match(text, position)
+    return root[1] if root else None
+
+
+def not_wmt_xml(path: Path) -> str | None:
+    """Why an ``.xml`` file met in a folder or glob is not a WMT XML test set, judged by its root
+    element (``not a WMT test set (RSS feed)``); None for ``<dataset>``, or when the root cannot
+    be told (the reader then says what is wrong)."""
+    try:
+        root = xml_root(path)
+    except OSError:
+        return None  # read (and failed) later, naming the error
+    if root is None or _local_name(root) == "dataset":
+        return None
+    kind = XML_KINDS.get(_local_name(root).lower(), f"root element <{root}>")
+    return f"not a WMT test set ({kind})"
 
 
 def count_by_origlang(path: str | Path) -> dict[str, int]:
@@ -269,8 +324,48 @@ def reference_candidates(path: Path, options: ReadOptions) -> list[Path]:
         raise _Unreadable(f"{path}: input.references {str(given)!r} does not exist; expected "
                           "the reference file or a folder of reference files")
     folder = given if given is not None else path.parent
-    names = reference_names(path.name, options.language) + ([path.name] if given else [])
-    return [folder / name for name in names if folder / name != path]
+    names = (reference_names(path.name, options.language) + _unmarked_txt(path.name, options)
+             + ([path.name] if given else []))
+    candidates = [folder / name for name in dict.fromkeys(names) if folder / name != path]
+    if given is None:  # a sibling that is a link out of the source's folder is not used
+        inside = os.path.realpath(path.parent).rstrip(os.sep) + os.sep
+        candidates = [c for c in candidates
+                      if not c.is_symlink() or os.path.realpath(c).startswith(inside)]
+    return candidates
+
+
+def _unmarked_txt(name: str, options: ReadOptions) -> list[str]:
+    """``x.txt`` (no language in its name) -> ``x.en.txt``; [] for other names."""
+    stem, dot, suffix = name.rpartition(".")
+    marked = re.search(rf"\.({re.escape(options.language)}|{TARGET})$", stem)
+    return [f"{stem}.{TARGET}.txt"] if dot and stem and suffix == "txt" and not marked else []
+
+
+def source_names(name: str, language: str = "fr") -> list[str]:
+    """The names of the source files whose reference ``name`` may be, best first: the inverse of
+    :func:`reference_names` (``x.en.txt`` -> ``x.fr.txt``, ``x.txt``; ``ref.en`` -> ``src.fr``,
+    ``ref.fr``; ``newstest2013-ref.en.sgm`` -> ``newstest2013-src.fr.sgm``...)."""
+    options = ReadOptions(language=language)
+    swapped = re.sub(rf"\.{TARGET}(?=\.|$)", f".{language}", name)
+    unmarked = re.sub(rf"\.{TARGET}(?=\.txt$)", "", name)
+    role = re.compile(r"(?<![^\W\d_])ref(?![^\W\d_])")
+    guesses = [role.sub("src", swapped), swapped, role.sub("src", unmarked), unmarked,
+               role.sub("src", name)]
+    target = re.compile(rf"\.{TARGET}(?=\.|$)")
+    return [n for n in dict.fromkeys(guesses) if n != name and not target.search(n) and (
+        name in reference_names(n, language) or name in _unmarked_txt(n, options))]
+
+
+def reference_used(path: Path, reader: str, options: ReadOptions) -> Path | None:
+    """The reference file the reader ``reader`` will pair with source ``path`` (see
+    :func:`reference_candidates`), or None: none exists, or the reader takes no reference file
+    (JSONL, WMT XML)."""
+    if reader not in ("txt", "wmt-sgml", "lines"):
+        return None
+    try:
+        return next((c for c in reference_candidates(path, options) if c.is_file()), None)
+    except _Unreadable:
+        return None
 
 
 def find_reference(path: Path, options: ReadOptions) -> Path:
@@ -291,17 +386,49 @@ def find_reference(path: Path, options: ReadOptions) -> Path:
 def is_reference_path(path: Path, root: Path | None = None, references: str | None = None) -> bool:
     """Whether a file met while walking an input folder or glob is a reference, not an input.
 
-    References are ``*.en.txt`` and ``*.en.sgm`` files, files in a ``references`` folder under
-    ``root``, and anything at or under ``references`` (config ``input.references``).
+    References are ``*.en.txt``, ``*.en.sgm`` and ``*.en`` files (``ref.en`` beside ``src.fr``),
+    files in a ``references`` folder under ``root``, and anything at or under ``references``
+    (config ``input.references``).
     """
-    if path.name.lower().endswith((f".{TARGET}.txt", f".{TARGET}.sgm")):
+    name = path.name.lower()
+    if name.endswith((f".{TARGET}.txt", f".{TARGET}.sgm", f".{TARGET}")):
         return True
-    if root is not None and "references" in path.relative_to(root).parts[:-1]:
+    if root is not None and "references" in _parts_under(path, root)[:-1]:
         return True
     if references:
-        refs, resolved = Path(os.path.expanduser(references)).resolve(), path.resolve()
-        return resolved == refs or refs in resolved.parents
+        refs = os.path.realpath(os.path.expanduser(references))
+        resolved = os.path.realpath(path)
+        return resolved == refs or resolved.startswith(refs.rstrip(os.sep) + os.sep)
     return False
+
+
+def _parts_under(path: Path, root: Path) -> tuple[str, ...]:
+    try:
+        return path.relative_to(root).parts
+    except ValueError:
+        return path.parts
+
+
+def unpaired_reason(path: Path, sources: list[Path], root: Path | None,
+                    references: str | None = None, language: str = "fr") -> str:
+    """Why reference ``path``, which no input of ``sources`` takes as its reference, is not
+    read: there is no source of that name, or it lies in a ``references`` folder that is not
+    ``input.references`` (the message says to set it)."""
+    in_folder = root is not None and "references" in _parts_under(path, root)[:-1]
+    names = source_names(path.name, language) + ([path.name] if in_folder else [])
+    by_name = {}
+    for source in sources:
+        by_name.setdefault(source.name, source)
+    match = next((by_name[n] for n in names if n in by_name), None)
+    if match is not None and in_folder and not references:
+        return (f"reference of {match} by its name, in a references folder: not used unless "
+                f"input.references is set to {path.parent}")
+    if match is not None:
+        return (f"reference of {match} by its name, but not beside it: not used (move it next "
+                f"to {match.name}, or set input.references to {path.parent})")
+    expected = " or ".join(n for n in names if n != path.name)
+    return ("reference without a source file" + (f" (no {expected} beside it)" if expected
+                                                  and not in_folder else ""))
 
 
 # --- Building Articles ------------------------------------------------------------------------
@@ -323,14 +450,15 @@ def _aligned(doc: Document, stream: Stream, source: Path, reference: Path) -> tu
 
 
 def _article(doc: Document, references: dict[str, tuple[str, ...]], source: Path,
-             testset: str, reference_file: Path, options: ReadOptions) -> Article:
+             testset: str, reference_file: Path | None, options: ReadOptions) -> Article:
     metadata: dict[str, Any] = {
         "docid": doc.docid, "origlang": doc.origlang or None,
-        "seg_ids": [seg_id for seg_id, _ in doc.segments], "reference_file": str(reference_file),
+        "seg_ids": [seg_id for seg_id, _ in doc.segments],
+        "reference_file": str(reference_file) if reference_file else None,
     }
     article = Article(id=doc.docid, title="", paragraphs=tuple(t for _, t in doc.segments),
                       source=f"{source}:{doc.line}", language=options.language,
-                      reference=next(iter(references.values())), given_segments=True,
+                      reference=next(iter(references.values()), None), given_segments=True,
                       reference_sets=tuple(references.items()), blocks=tuple(doc.blocks),
                       testset=testset, metadata=metadata)
     return _check_article(article, options)
@@ -452,9 +580,10 @@ def _docids(path: Path, count: int, default: str) -> tuple[list[str], Path | Non
     return docids, found
 
 
-@register_reader("lines")
+@register_reader("lines", suffixes=(".fr",))
 def read_lines(path: Path, options: ReadOptions) -> list[Item]:
     """A line-aligned test set: ``path`` (e.g. ``src.fr``) and its reference (``ref.en``).
+    In ``auto`` format, every file ending in ``.fr`` is read so (``x.fr.txt`` is an article).
 
     One segment per line, paired with the reference file's same line (same line count). With a
     docids file (see :func:`_docids`), consecutive lines with the same docid make one document;
@@ -467,8 +596,8 @@ def read_lines(path: Path, options: ReadOptions) -> list[Item]:
             raise _Unreadable(f"{path}: input.origlang is set but line-aligned files have no "
                               "origlang; unset it or use the WMT SGML or XML release")
         sources = _lines(path)
-        reference_file = find_reference(path, options)
-        references = _lines(reference_file)
+        reference_file = _optional_reference(path, options)
+        references = _lines(reference_file) if reference_file else [""] * len(sources)
         if len(references) != len(sources):
             raise _Unreadable(f"{path} has {len(sources)} lines but its reference "
                               f"{reference_file} has {len(references)}; expected one line each")
@@ -477,8 +606,16 @@ def read_lines(path: Path, options: ReadOptions) -> list[Item]:
         return [ReadFailure(file_id, str(path), str(exc))]
     documents = _line_documents(sources, references, docids)
     return _each(documents, path, lambda doc: _article(
-        doc, {"ref": tuple(t for _, t in doc.references["ref"])}, path, path.stem,
-        reference_file, options))
+        doc, {"ref": tuple(t for _, t in doc.references["ref"])} if reference_file else {},
+        path, path.stem, reference_file, options))
+
+
+def _optional_reference(path: Path, options: ReadOptions) -> Path | None:
+    """The reference of a line file, or None when there is none beside it and input.references
+    is unset: the lines are then translated without scores."""
+    if options.references:
+        return find_reference(path, options)
+    return next((c for c in reference_candidates(path, options) if c.is_file()), None)
 
 
 def _line_documents(sources: list[str], references: list[str],
@@ -499,11 +636,11 @@ def _line_documents(sources: list[str], references: list[str],
 def attach_txt_reference(article: Article, path: Path, options: ReadOptions) -> Article:
     """``article`` (read from a txt file) with the body of its English reference file, if any.
 
-    The reference of ``x.fr.txt`` is ``x.en.txt`` beside it, or the file of that name (or of
-    the same name) in the folder ``input.references``; when that option is set, the reference
-    must exist. The English file has the French file's layout: its title line is kept in
-    ``metadata["reference_title"]`` and its body becomes ``reference``, a str, since the body is
-    what the pipeline's translation (title excluded) is scored on.
+    The reference of ``x.fr.txt`` (or of ``x.txt``) is ``x.en.txt`` beside it, or the file of
+    that name (or of the same name) in the folder ``input.references``; when that option is
+    set, the reference must exist. The English file has the French file's layout: its title
+    line is kept in ``metadata["reference_title"]`` and its body becomes ``reference``, a str,
+    since the body is what the pipeline's translation (title excluded) is scored on.
     """
     if options.references:
         reference_file: Path | None = find_reference(path, options)
@@ -512,8 +649,12 @@ def attach_txt_reference(article: Article, path: Path, options: ReadOptions) -> 
                               None)
     if reference_file is None:
         return article
-    title, _, body = _read_text(reference_file).strip().partition("\n")
-    paragraphs = _split_paragraphs(body)
+    text = _read_text(reference_file)
+    if article.title:  # the English file has the French file's layout
+        title, _, body = text.strip().partition("\n")
+        title, paragraphs = title.strip(), split_body(body)
+    else:
+        title, paragraphs = "", split_body(text)
     if not paragraphs and article.paragraphs:
         raise _Unreadable(f"{reference_file}: the reference of {path} has no body after its "
                           "title line; expected the French file's layout (title, blank line, "

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -234,3 +236,49 @@ def test_warm_run_loads_no_tokenizer_and_no_model(tiny_models, tmp_path, backend
     assert "'transformers']" in runs[0].stdout  # the cold run needs them
     assert "LOADED []" in runs[1].stdout, runs[1].stdout
     assert "translation inputs reused, 0 computed" in runs[1].stdout
+
+
+def unwritable_folder(tmp_path: Path) -> Path:
+    """A folder this process cannot write into: a read-only one, or /proc when running as root
+    (root ignores permissions)."""
+    if os.geteuid() == 0:
+        return Path("/proc")
+    folder = tmp_path / "read-only"
+    folder.mkdir()
+    folder.chmod(0o500)
+    return folder
+
+
+@pytest.mark.parametrize("case", ["proc", "file", "read-only", "cache-under-file",
+                                  "cache-is-folder", "cache-read-only"])
+def test_unusable_output_or_cache_path_exits_2_before_any_model(tmp_path, capsys, case):
+    a_file = tmp_path / "a-file.txt"
+    a_file.write_text("not a folder\n", "utf-8")
+    out, cache = tmp_path / "run", tmp_path / "memory.sqlite"
+    key, path = {
+        "proc": ("output.dir", Path("/proc/x")),
+        "file": ("output.dir", a_file),
+        "read-only": ("output.dir", unwritable_folder(tmp_path) / "run"),
+        "cache-under-file": ("cache.path", a_file / "memory.sqlite"),
+        "cache-is-folder": ("cache.path", tmp_path),
+        "cache-read-only": ("cache.path", unwritable_folder(tmp_path) / "memory.sqlite"),
+    }[case]
+    if key == "output.dir":
+        out = path
+    else:
+        cache = path
+    started = time.perf_counter()
+    # models that do not exist: loading one would fail (exit 1), so exit 2 shows none was tried
+    code = main(["--config", str(ROOT / "configs" / "default.yaml"),
+                 "--set", f"input.path={EXAMPLE}",
+                 "--set", f"translate.model={tmp_path / 'no-such-translator'}",
+                 "--set", f"summarise.model={tmp_path / 'no-such-summariser'}",
+                 "--set", f"output.dir={out}", "--set", f"cache.path={cache}"])
+    err = capsys.readouterr().err.strip()
+    assert code == 2, err
+    assert len(err.splitlines()) == 1 and "Traceback" not in err
+    assert err.startswith(f"error: {key} {path}:"), err
+    assert "no-such" not in err
+    assert time.perf_counter() - started < 10
+    assert not (tmp_path / "run").exists() and a_file.read_text("utf-8") == "not a folder\n"
+    assert not list(tmp_path.glob("**/.write-check-*"))

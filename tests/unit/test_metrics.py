@@ -234,8 +234,33 @@ def test_rouge_lsum_splits_sentences_and_differs_from_l():
 def test_rouge_signature():
     score = rouge_scores("a b", "a b")[0]
     assert score.scope == "article"
-    assert score.signature.startswith("rouge-score|stemmer:yes|f-measure|lsum:newline-sentences")
+    assert score.signature.startswith("rouge-score|stemmer:yes|f-measure|lsum:sentencex-1.")
     assert "version:0.1" in score.signature
+
+
+# One sentence each, with "Mr." and "U.S." inside: splitting after the abbreviations would cut
+# them into fragments and let ROUGE-Lsum match the fragments out of order.
+LSUM_SUMMARY = "Mr. Smith praised the U.S. economy on Monday."
+LSUM_REFERENCE = "The U.S. economy was praised by Mr. Smith on Monday."
+
+
+def test_rouge_lsum_keeps_abbreviations_inside_sentences():
+    from rouge_score.rouge_scorer import RougeScorer
+
+    scorer = RougeScorer(["rougeLsum"], use_stemmer=True)
+
+    def lsum(summary_sentences, reference_sentences):
+        result = scorer.score("\n".join(reference_sentences), "\n".join(summary_sentences))
+        return 100.0 * result["rougeLsum"].fmeasure
+
+    expected = lsum([LSUM_SUMMARY], [LSUM_REFERENCE])
+    naive = lsum(
+        ["Mr.", "Smith praised the U.S.", "economy on Monday."],
+        ["The U.S.", "economy was praised by Mr.", "Smith on Monday."],
+    )
+    assert naive != pytest.approx(expected)  # the split matters for this pair
+    value = by_name(rouge_scores(LSUM_SUMMARY, LSUM_REFERENCE))["ROUGE-Lsum"].value
+    assert value == pytest.approx(expected)
 
 
 @pytest.mark.parametrize(
@@ -245,6 +270,12 @@ def test_rouge_signature():
         ("A heading\nThen a sentence.", ["A heading", "Then a sentence."]),
         ("3.5 million people.", ["3.5 million people."]),
         ("", []),
+        (
+            "Mr. Smith met U.S. officials. Talks went on.",
+            ["Mr. Smith met U.S. officials.", "Talks went on."],
+        ),
+        ("  A line with no stop \n\n  next line  ", ["A line with no stop", "next line"]),
+        ("First. Second\nThird", ["First.", "Second", "Third"]),
     ],
 )
 def test_split_sentences(text, sentences):

@@ -242,7 +242,7 @@ def test_a_changed_reference_makes_its_article_be_done_again(tmp_path):
     (folder / "b.en.txt").write_text("Title b\n\nThe dog barks.", "utf-8")
     again = UpperTranslator()
     outcome = run(config, translator=again, summariser=FirstWords())
-    assert outcome.counts["skipped"] == 1  # a: same input; b: its reference changed
+    assert outcome.counts["resumed"] == 1  # a: same input; b: its reference changed
     assert len(again.calls) == 1 and sorted(again.calls[0]) == ["Le chat dort.", "Titre b"]
     refs = (tmp_path / "out" / "references.en.txt").read_text("utf-8").splitlines()
     assert refs == ["LE CHAT DORT.", "The dog barks."]  # never a mix of old and new

@@ -106,7 +106,7 @@ def test_ok_and_failed_rows(store: Store) -> None:
     assert failed == ("failed", "ModelError: out of memory")
     assert titles == ("La lutte contre AQMI", "The fight against AQIM")
     assert corpus == [(30.0,)]
-    assert store.counts() == {"articles": 2, "ok": 1, "failed": 1}
+    assert store.counts() == {"articles": 2, "ok": 1, "failed": 1, "skipped": 0}
 
 
 def test_results_jsonl_lines(store: Store) -> None:

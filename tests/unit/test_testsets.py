@@ -336,9 +336,8 @@ def test_lines_documents_must_be_contiguous(tmp_path: Path) -> None:
         ("\n".join(EN[:2]), None, ["has 3 lines", "ref.en has 2", "src.fr"]),
         ("\n".join(EN), "a\nb\n", ["docids has 2 docids", "src.fr has 3 lines"]),
         ("\n".join(EN), "a\n\nb\n", ["docids:2: blank docid"]),
-        (None, None, ["no reference translation found", "ref.en or", "src.en"]),
     ],
-    ids=["count", "docid-count", "blank-docid", "no-reference"],
+    ids=["count", "docid-count", "blank-docid"],
 )
 def test_lines_mismatches_are_errors(
     tmp_path: Path, reference: str | None, docids: str | None, fragments: list[str]
@@ -352,6 +351,17 @@ def test_lines_mismatches_are_errors(
     assert isinstance(failure, ReadFailure) and failure.source == str(source)
     for fragment in fragments:
         assert fragment in failure.message, failure.message
+
+
+def test_lines_without_a_reference_are_translated_unscored(tmp_path: Path) -> None:
+    source = write(tmp_path / "src.fr", "\n".join(FR) + "\n")
+    (article,) = articles(read_inputs(str(source)))  # auto: .fr is a line file
+    assert article.paragraphs == tuple(FR) and article.given_segments
+    assert article.reference is None and article.reference_sets == ()
+    write(tmp_path / "refs" / "other.en", "x\n")  # a reference asked for must exist
+    (failure,) = read_inputs(str(source), references=str(tmp_path / "refs"))
+    assert isinstance(failure, ReadFailure)
+    assert "no reference translation found" in failure.message
 
 
 def test_lines_reference_option_and_origlang(tmp_path: Path) -> None:
