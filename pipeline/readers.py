@@ -333,12 +333,8 @@ def _list_folder(path: str, root: Path, fmt: str) -> tuple[Listing, list[Path]]:
                                              or is_reference_path(file)):  # ref.en
             listing.skipped.append((file, f"unknown suffix {suffix}" if suffix else
                                     "no suffix"))
-        elif kind == "refused":
-            _refuse_or_skip(listing, file, kind, why)
-        elif kind == "special":
-            listing.skipped.append((file, why))
         else:
-            found.append(file)
+            _take(listing, found, file, kind, why)
     return listing, found
 
 
@@ -357,15 +353,19 @@ def _list_glob(pattern: str, fmt: str) -> tuple[Listing, list[Path]]:
     for file, parts, kind, why in _walk(root, enter, outside):
         if kind in ("refused-folder", "skipped"):
             _refuse_or_skip(listing, file, kind, why)
-        elif not _matches(parts, wanted):
-            continue
-        elif kind == "refused":
-            _refuse_or_skip(listing, file, kind, why)
-        elif kind == "special":
-            listing.skipped.append((file, why))
-        else:
-            found.append(file)
+        elif _matches(parts, wanted):
+            _take(listing, found, file, kind, why)
     return listing, found
+
+
+def _take(listing: Listing, found: list[Path], file: Path, kind: str, why: str) -> None:
+    """A file met by a walk: read (``found``), refused (a link) or skipped (not a file)."""
+    if kind == "refused":
+        _refuse_or_skip(listing, file, kind, why)
+    elif kind == "special":
+        listing.skipped.append((file, why))
+    else:
+        found.append(file)
 
 
 def _refuse_or_skip(listing: Listing, path: Path, kind: str, why: str) -> None:

@@ -14,7 +14,6 @@ from .runner import RunOutcome
 def print_outcome(console: Any, outcome: RunOutcome) -> None:
     """Print the first briefs' titles and summaries, the failures, counts, corpus scores and
     where the files are (the rest of the briefs are in the files)."""
-    from rich.table import Table
 
     for result in outcome.shown:
         console.rule(f"[bold]{escape(result['title'] or result['id'])}")
@@ -27,25 +26,28 @@ def print_outcome(console: Any, outcome: RunOutcome) -> None:
     if counts.get("ok", 0) > len(outcome.shown):
         console.print(f"[dim]... and {counts['ok'] - len(outcome.shown)} more briefs in "
                       f"{outcome.out_dir / 'briefs'}[/dim]")
-    if outcome.failed:
-        table = Table("article", "reason", title=f"{outcome.failed} failed",
-                      title_style="bold red")
-        for result in outcome.failures:
-            table.add_row(escape(result["source"] or result["id"]), escape(result["error"] or ""))
-        console.print(table)
-        if outcome.failed > len(outcome.failures):
-            console.print(f"[dim]... {outcome.failed - len(outcome.failures)} more failures in "
-                          "results.jsonl[/dim]")
-    if outcome.skipped:
-        table = Table("article", "reason", title=f"{counts.get('skipped', 0)} skipped",
-                      title_style="bold yellow")
-        for result in outcome.skipped:
-            table.add_row(escape(result["source"] or result["id"]), escape(result["error"] or ""))
-        console.print(table)
+    _reasons(console, outcome.failures, outcome.failed, "failed", "bold red")
+    _reasons(console, outcome.skipped, counts.get("skipped", 0), "skipped", "bold yellow")
     print_corpus(console, outcome.corpus_scores)
     for note in outcome.notes:
         console.print(f"[yellow]{escape(note)}[/yellow]")
     _print_counts(console, outcome)
+
+
+def _reasons(console: Any, shown: list[dict[str, Any]], total: int, what: str,
+             style: str) -> None:
+    """A table of the first failed (or skipped) articles with their reasons."""
+    from rich.table import Table
+
+    if not total:
+        return
+    table = Table("article", "reason", title=f"{total} {what}", title_style=style)
+    for result in shown:
+        table.add_row(escape(result["source"] or result["id"]), escape(result["error"] or ""))
+    console.print(table)
+    if total > len(shown):
+        console.print(f"[dim]... {total - len(shown)} more {what} articles in "
+                      "results.jsonl[/dim]")
 
 
 def _print_counts(console: Any, outcome: RunOutcome) -> None:
