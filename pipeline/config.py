@@ -6,10 +6,11 @@ overrides any key (the value is parsed as YAML).
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
 from .errors import ConfigError
 
@@ -18,9 +19,18 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
 
+def _expand_user(path: str) -> str:
+    return os.path.expanduser(path)
+
+
+# A path the pipeline opens: ``~`` and ``~user`` are expanded, as the shell would have
+# (input.path is expanded where it is listed: its glob wildcards stay as given)
+UserPath = Annotated[str, AfterValidator(_expand_user)]
+
+
 class RunConfig(_Section):
     name: str | None = None
-    models_dir: str = "models"
+    models_dir: UserPath = "models"
     chunk_segments: int = Field(1024, ge=1)
     executor: Literal["local", "ray"] = "local"
 
@@ -28,7 +38,7 @@ class RunConfig(_Section):
 class InputConfig(_Section):
     path: str = "examples/lutte-anti-aqmi.fr.txt"
     format: str = "auto"
-    references: str | None = None
+    references: UserPath | None = None
     origlang: str | None = None
     language: Literal["fr"] = "fr"
     check_language: bool = True
@@ -87,11 +97,11 @@ class ScoresConfig(_Section):
 
 class CacheConfig(_Section):
     enabled: bool = True
-    path: str = ".cache/memory.sqlite"
+    path: UserPath = ".cache/memory.sqlite"
 
 
 class OutputConfig(_Section):
-    dir: str | None = None
+    dir: UserPath | None = None
 
 
 class RayReadConfig(_Section):

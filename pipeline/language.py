@@ -39,18 +39,31 @@ MIN_OTHER_CONFIDENCE = 0.8
 MIN_LATIN_SHARE = 0.5
 #: Characters of an article that identification reads (its start): enough, and bounded.
 SAMPLE_CHARS = 5000
+#: An article whose sentences in French hold at least this share of its words is French, even
+#: when lingua finds another language likelier over the whole (a short brief quoting English).
+MIN_FRENCH_SHARE = 0.25
+#: Words French uses and English does not: a sentence with one of them ("Breaking Bad et The
+#: Walking Dead sur Netflix", '"...," a-t-il déclaré') is not English.
+FRENCH_MARKERS = frozenset(
+    "le la les du des un une et est sont dans pour avec sur au aux ce cette ces il elle ils "
+    "elles qui que où été être ont pas ne nous vous leur leurs selon mais très sa ses "
+    "a-t-il a-t-elle l' d' qu' n' c' j' s'".split())
 
 _WORD = re.compile(r"[^\W\d_]+")
+_MARKER_WORD = re.compile(r"a-t-(?:il|elle)|\b(?:[ldncjs]|qu)['’](?=[^\W\d_])|[^\W\d_]+")
 
 
 @dataclass(frozen=True)
 class Identified:
     """A language guess: ISO 639-1 ``code`` (or ``script:<name>`` when not Latin), its English
-    ``name`` and lingua's ``confidence`` (0-1; 1.0 for a script decision)."""
+    ``name`` and lingua's ``confidence`` (0-1; 1.0 for a script decision); ``french_share``:
+    the share of the words in sentences found French, when the whole was found another
+    language."""
 
     code: str
     name: str
     confidence: float
+    french_share: float | None = None
 
 
 def has_letters(text: str) -> bool:
@@ -73,15 +86,45 @@ def identify(text: str) -> Identified | None:
     words = _WORD.findall(sample)
     if len(words) < MIN_ARTICLE_WORDS:
         return None
-    script = _main_script(sample)
+    script = main_script(sample)
     if script is not None:
         return Identified(f"script:{script.lower()}", f"{script.title()} script", 1.0)
     values = _article_detector().compute_language_confidence_values(sample)
     if not values or values[0].value <= 0:
         return None
     top = values[0]
-    return Identified(top.language.iso_code_639_1.name.lower(), top.language.name.title(),
-                      round(float(top.value), 4))
+    code = top.language.iso_code_639_1.name.lower()
+    if code == "fr":
+        return Identified(code, "French", round(float(top.value), 4))
+    share = round(french_share(sample), 4)
+    if share >= MIN_FRENCH_SHARE:
+        french = next(v.value for v in values if v.language.iso_code_639_1.name == "FR")
+        return Identified("fr", "French", round(float(french), 4), share)
+    return Identified(code, top.language.name.title(), round(float(top.value), 4), share)
+
+
+def french_share(text: str) -> float:
+    """The share of the words of ``text`` that are in sentences lingua finds French (sentences
+    split at line breaks and by :func:`pipeline.segment.split_sentences`)."""
+    from lingua import Language
+
+    from .segment import split_sentences
+
+    detector = _article_detector()
+    french = total = 0
+    for line in text.split("\n"):
+        for sentence in split_sentences(line):
+            words = len(_WORD.findall(sentence))
+            total += words
+            if words and detector.detect_language_of(sentence) == Language.FRENCH:
+                french += words
+    return french / total if total else 0.0
+
+
+def _has_marker(text: str) -> bool:
+    """Whether ``text`` holds a word French uses and English does not (:data:`FRENCH_MARKERS`)."""
+    return any(word.replace("’", "'") in FRENCH_MARKERS
+               for word in _MARKER_WORD.findall(text.lower()))
 
 
 def is_english(text: str) -> bool:
@@ -91,10 +134,11 @@ def is_english(text: str) -> bool:
         text: One segment (a sentence) of a French article.
 
     Returns:
-        True when it has :data:`MIN_ENGLISH_WORDS` words or more and lingua, choosing between
-        French and English, gives English a confidence of :data:`ENGLISH_CONFIDENCE` or more.
+        True when it has :data:`MIN_ENGLISH_WORDS` words or more, none of
+        :data:`FRENCH_MARKERS`, and lingua, choosing between French and English, gives English
+        a confidence of :data:`ENGLISH_CONFIDENCE` or more.
     """
-    if len(_WORD.findall(text)) < MIN_ENGLISH_WORDS:
+    if len(_WORD.findall(text)) < MIN_ENGLISH_WORDS or _has_marker(text):
         return False
     from lingua import Language
 
@@ -105,8 +149,9 @@ def is_english(text: str) -> bool:
     return _article_detector().detect_language_of(text) == Language.ENGLISH
 
 
-def _main_script(text: str) -> str | None:
-    """The name of the script most letters are in, when under half of them are Latin."""
+def main_script(text: str) -> str | None:
+    """The name of the script most letters of ``text`` are in (``CYRILLIC``, ``CJK``...), when
+    under half of them are Latin; None otherwise (and for a text without letters)."""
     scripts: dict[str, int] = {}
     for char in text:
         if char.isalpha():

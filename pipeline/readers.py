@@ -11,15 +11,17 @@ import errno
 import fnmatch
 import json
 import os
+import re
 import stat
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from pipeline.errors import InputError
 from pipeline.reading import (  # noqa: F401  (re-exported: the readers' public names)
+    _VISIBLE,
     READERS,
     SUFFIXES,
     Item,
@@ -99,9 +101,7 @@ def plan_reads(files: Listing | list[Path], fmt: str, options: ReadOptions
         InputError: ``fmt`` is not a registered reader, or references are given for JSONL.
     """
     _load_builtin_readers()
-    if fmt != "auto" and fmt not in READERS:
-        names = ", ".join(["auto", *sorted(READERS)])
-        raise InputError(f"input.format {fmt!r} is not a known reader; use one of: {names}")
+    _check_format(fmt)
     refused = files.refused if isinstance(files, Listing) else {}
     files = list(files.files if isinstance(files, Listing) else files)
     names: list[str | Refused] = [
@@ -121,6 +121,11 @@ def read_file(file: Path, reader: str | Refused, options: ReadOptions) -> Iterat
     see :func:`duplicate_id`); a file that cannot be read gives one failure, and so does a
     link the listing refused (``reader`` is then its :class:`Refused`; the file is not
     opened)."""
+    for item in _read_file(file, reader, options):
+        yield _printable_item(item)
+
+
+def _read_file(file: Path, reader: str | Refused, options: ReadOptions) -> Iterator[Item]:
     if isinstance(reader, Refused):
         yield ReadFailure(options.default_id or file.stem, reader.source, reader.reason)
         return
@@ -129,6 +134,50 @@ def read_file(file: Path, reader: str | Refused, options: ReadOptions) -> Iterat
         yield from READERS[reader](file, options)
     except OSError as exc:  # unreadable or vanished mid-run: this file fails, the run goes on
         yield ReadFailure(options.default_id, str(file), f"{file}: cannot read: {exc}")
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def printable(text: str) -> str:
+    """``text`` with the bytes of a file name that is not valid UTF-8 (which Python holds as
+    lone surrogates, see :func:`os.fsdecode`) written as ``\\xe9`` escapes: SQLite, JSON and
+    the terminal reject lone surrogates. Text without them is returned as it is."""
+    if not _SURROGATE.search(text):
+        return text
+    try:
+        return os.fsencode(text).decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:  # a surrogate that no byte stands for
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _printable_item(item: Item) -> Item:
+    """The item with what a file name reaches printable (:func:`printable`): its id, source
+    and message; an article's test-set name, reference-set names, reading notes and metadata
+    (a reference file's name)."""
+    if isinstance(item, ReadFailure):
+        names: tuple[str, ...] = ("id", "source", "message")
+    else:
+        names = ("id", "source", "testset", "metadata", "reading")
+    changed = {name: _printable_value(getattr(item, name)) for name in names}
+    if isinstance(item, Article) and item.reference_sets:
+        changed["reference_sets"] = tuple((printable(name), segments)
+                                          for name, segments in item.reference_sets)
+    if all(value == getattr(item, name) for name, value in changed.items()):
+        return item
+    return replace(item, **changed)
+
+
+def _printable_value(value: Any) -> Any:
+    """``value`` with every string in it printable, through dicts, lists and tuples."""
+    if isinstance(value, str):
+        return printable(value)
+    if isinstance(value, dict):
+        return {printable(k) if isinstance(k, str) else k: _printable_value(v)
+                for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_printable_value(v) for v in value)
+    return value
 
 
 def survey_inputs(files: Listing | list[Path]) -> tuple[int, str]:
@@ -146,9 +195,10 @@ def survey_inputs(files: Listing | list[Path]) -> tuple[int, str]:
     digest, total = hashlib.sha256(), 0
     base = os.path.commonpath([str(absolute_path(f).parent) for f in files]) if files else ""
     for file in files:
-        digest.update(os.path.relpath(absolute_path(file), base).encode("utf-8") + b"\0")
+        # os.fsencode: a name that is not valid UTF-8 is hashed as its bytes
+        digest.update(os.fsencode(os.path.relpath(absolute_path(file), base)) + b"\0")
         if file in refused:
-            digest.update(f"refused: {refused[file]}".encode() + b"\0")
+            digest.update(os.fsencode(f"refused: {refused[file]}") + b"\0")
             total += 1
             continue
         try:
@@ -177,6 +227,7 @@ def _survey_file(file: Path, digest: Any) -> int:
 
 
 SHOWN_UNREAD = 10  # files left out, named one by one at the end of a run
+SQLITE_FILES = ("", "-journal", "-wal", "-shm")  # a database, and the files SQLite puts beside it
 
 
 @dataclass(frozen=True)
@@ -217,14 +268,15 @@ class Listing:
     def notes(self, limit: int = SHOWN_UNREAD) -> list[str]:
         """What was not read and why, one line per file (the first ``limit``), for the end of
         a run; the refused links are failures and are reported as such."""
-        lines = [f"not read: {path} ({why})" for path, why in self.skipped[:limit]]
+        lines = [printable(f"not read: {path} ({why})") for path, why in self.skipped[:limit]]
         if len(self.skipped) > limit:
             lines.append(f"... and {len(self.skipped) - limit} more files not read (each with "
                          "its reason under 'unread_inputs' in the run's counts, pipeline.sqlite)")
         return lines
 
 
-def list_inputs(path: str, *, references: str | None = None, fmt: str = "auto") -> Listing:
+def list_inputs(path: str, *, references: str | None = None, fmt: str = "auto",
+                exclude: Mapping[str | Path, str] | None = None) -> Listing:
     """The inputs ``path`` stands for, and what was left out of them and why.
 
     A file is read wherever it points. A folder gives its files of the registered suffixes
@@ -236,23 +288,32 @@ def list_inputs(path: str, *, references: str | None = None, fmt: str = "auto") 
     ``.xml`` file whose root element is not ``<dataset>`` (an RSS feed, a web page...). A
     symbolic link inside them is followed only when it resolves inside the folder (a glob's
     folder before its first wildcard), and a folder only once; a link that leaves it, points
-    nowhere or loops is listed in ``refused``, to fail with its reason.
+    nowhere or loops is listed in ``refused``, to fail with its reason. A link to a file that is
+    read anyway (itself, or through another link) is left out, saying which file is read: a
+    file is read once.
 
     Args:
         path: ``input.path``: a file, a directory or a glob pattern (``~`` expanded).
         references: ``input.references``: a reference file or folder, left out of the inputs.
         fmt: ``input.format``: the reader of every file, or ``auto`` (by suffix).
+        exclude: Paths a folder or glob leaves out -> the reason given (the run's own
+            ``output.dir`` and ``cache.path``, so that a rerun does not read its outputs):
+            a folder is left out whole; where it is the folder searched, the run files it
+            holds at its top (``results.jsonl``, ``briefs/``...) are left out instead. A
+            file named as ``path`` is read all the same.
 
     Returns:
         The :class:`Listing`.
 
     Raises:
-        InputError: Nothing to read: ``path`` matches nothing, or only files left out (the
-            message names them and why; a folder holding only references says so).
+        InputError: ``fmt`` is neither ``auto`` nor a registered reader; nothing to read:
+            ``path`` matches nothing, or only files left out (the message names them and
+            why; a folder holding only references says so).
     """
     from pipeline.testsets import is_reference_path, not_wmt_xml
 
     _load_builtin_readers()
+    _check_format(fmt)
     given = Path(os.path.expanduser(path))
     if given.is_file():
         return Listing(path, None, [given])
@@ -261,9 +322,9 @@ def list_inputs(path: str, *, references: str | None = None, fmt: str = "auto") 
                          "which does not exist or loops; point input.path at the file or folder "
                          "itself")
     if given.is_dir():
-        listing, found = _list_folder(path, given, fmt)
+        listing, found = _list_folder(path, given, fmt, exclude or {})
     else:
-        listing, found = _list_glob(path, fmt)
+        listing, found = _list_glob(path, fmt, exclude or {})
     references_found: list[Path] = []
     for file in found:
         reader = _reader_of(file, fmt)
@@ -275,11 +336,13 @@ def list_inputs(path: str, *, references: str | None = None, fmt: str = "auto") 
             listing.skipped.append((file, why))
         else:
             listing.files.append(file)
+    listing.files.sort(key=str)
+    _leave_out_repeated_links(listing)
     listing.skipped += _reference_reasons(listing, references_found, fmt, references)
     listing.files.sort(key=str)
     listing.skipped.sort(key=lambda entry: str(entry[0]))
     if not listing.files:
-        raise InputError(_nothing_to_read(listing, references_found))
+        raise InputError(printable(_nothing_to_read(listing, references_found)))
     return listing
 
 
@@ -299,6 +362,39 @@ def absolute_path(file: Path) -> Path:
     return Path(os.path.realpath(file.parent)) / file.name
 
 
+def _check_format(fmt: str) -> None:
+    """Raise InputError unless ``fmt`` is ``auto`` or a registered reader (readers loaded)."""
+    if fmt != "auto" and fmt not in READERS:
+        names = ", ".join(["auto", *sorted(READERS)])
+        raise InputError(f"input.format {fmt!r} is not a known reader; use one of: {names}")
+
+
+def _leave_out_repeated_links(listing: Listing) -> None:
+    """Read each file once: a listed link whose target is listed too (by real path) moves to
+    ``listing.skipped``, naming the file that is read: the file itself, or, where only links
+    reach it, the first of them in sorted order (``listing.files`` is sorted)."""
+    folders: dict[Path, str] = {}
+
+    def real(file: Path) -> str:
+        if file.is_symlink():
+            return os.path.realpath(file)
+        if file.parent not in folders:
+            folders[file.parent] = os.path.realpath(file.parent)
+        return os.path.join(folders[file.parent], file.name)
+
+    readable = [f for f in listing.files if f not in listing.refused]
+    links = {f for f in readable if f.is_symlink()}
+    if not links:
+        return
+    kept: dict[str, Path] = {}
+    for file in sorted(readable, key=lambda f: (f in links, str(f))):  # files before links
+        kept.setdefault(real(file), file)
+    repeated = {f: kept[real(f)] for f in links if kept[real(f)] != f}
+    listing.files = [f for f in listing.files if f not in repeated]
+    listing.skipped += [(link, f"link to {read}, which is read itself")
+                        for link, read in repeated.items()]
+
+
 def _reader_of(file: Path, fmt: str) -> str:
     return fmt if fmt != "auto" else SUFFIXES.get(file.suffix.lower(), "txt")
 
@@ -308,7 +404,8 @@ def _read_suffixes() -> list[str]:
     return sorted({".txt", *SUFFIXES})
 
 
-def _list_folder(path: str, root: Path, fmt: str) -> tuple[Listing, list[Path]]:
+def _list_folder(path: str, root: Path, fmt: str, exclude: Mapping[str | Path, str]
+                 ) -> tuple[Listing, list[Path]]:
     """Walk folder ``root``: the listing (refused links and what was left out so far) and the
     files found with the registered suffixes, references among them."""
     from pipeline.testsets import is_reference_path
@@ -323,9 +420,9 @@ def _list_folder(path: str, root: Path, fmt: str) -> tuple[Listing, list[Path]]:
         return True
 
     outside = f"outside the input folder {os.path.abspath(root)}"
-    for file, parts, kind, why in _walk(root, enter, outside):
+    for file, parts, kind, why in _walk(root, enter, outside, _Excluded(root, exclude)):
         suffix = file.suffix.lower()
-        if kind in ("refused-folder", "skipped"):  # a folder link not followed
+        if kind in ("refused-folder", "skipped", "excluded"):  # a folder link not followed
             _refuse_or_skip(listing, file, kind, why)
         elif parts[-1].startswith("."):
             listing.skipped.append((file, "hidden file"))
@@ -338,7 +435,8 @@ def _list_folder(path: str, root: Path, fmt: str) -> tuple[Listing, list[Path]]:
     return listing, found
 
 
-def _list_glob(pattern: str, fmt: str) -> tuple[Listing, list[Path]]:
+def _list_glob(pattern: str, fmt: str, exclude: Mapping[str | Path, str]
+               ) -> tuple[Listing, list[Path]]:
     """Walk the folder of glob ``pattern`` (before its first wildcard) for the files it matches
     (``**``: any depth; wildcards do not match hidden names, as in :func:`glob.glob`)."""
     root, wanted = _glob_root(os.path.expanduser(pattern))
@@ -350,9 +448,12 @@ def _list_glob(pattern: str, fmt: str) -> tuple[Listing, list[Path]]:
         return _may_descend(parts, wanted)
 
     outside = f"outside {os.path.abspath(root)}, the folder of the glob"
-    for file, parts, kind, why in _walk(root, enter, outside):
+    for file, parts, kind, why in _walk(root, enter, outside, _Excluded(root, exclude)):
         if kind in ("refused-folder", "skipped"):
             _refuse_or_skip(listing, file, kind, why)
+        elif kind == "excluded":  # a folder the glob enters, or a file it matches
+            if file.is_dir() or _matches(parts, wanted):
+                listing.skipped.append((file, why))
         elif _matches(parts, wanted):
             _take(listing, found, file, kind, why)
     return listing, found
@@ -379,8 +480,54 @@ def _refuse_or_skip(listing: Listing, path: Path, kind: str, why: str) -> None:
 _Walked = tuple[Path, tuple[str, ...], str, str]  # path, its parts under the root, kind, why
 
 
-def _walk(root: Path, enter: Callable[[Path, tuple[str, ...]], bool], outside: str
-          ) -> Iterator[_Walked]:
+class _Excluded:
+    """The paths a walk of ``root`` leaves out (see ``exclude`` in :func:`list_inputs`), by real
+    path: folders inside ``root``, whole; for a folder that is ``root`` or holds it, the run
+    files at its top (:mod:`pipeline.rundir`); anything else (a file, or nothing yet), that
+    path."""
+
+    def __init__(self, root: Path, exclude: Mapping[str | Path, str]) -> None:
+        from pipeline import rundir
+
+        root_real = os.path.realpath(root)
+        self.folders: dict[str, str] = {}
+        self.files: dict[str, str] = {}
+        self.patterns: list[tuple[str, str, str]] = []  # folder, name pattern, reason
+        for given, why in exclude.items():
+            real = os.path.realpath(os.path.expanduser(given))
+            if os.path.isdir(real) and _inside(root_real, real):  # the run folder holds root
+                names = [*rundir.RUN_FILES, rundir.BRIEFS_DIR, rundir.SUPERSEDED_DIR,
+                         rundir.LOCK_NAME, *(rundir.DB_NAME + end for end in SQLITE_FILES)]
+                self.files.update((os.path.join(real, name), why) for name in names)
+                self.patterns.append((real, "references*.en.txt", why))
+            elif os.path.isdir(real):
+                self.folders[real] = why
+            else:
+                self.files[real] = why
+
+    def __bool__(self) -> bool:
+        return bool(self.files or self.folders or self.patterns)
+
+    def reason(self, where: str, real: str | None = None) -> str | None:
+        """Why the entry at ``where`` (its folder's real path joined with its name; ``real``:
+        where it leads, for a link) is left out, or None."""
+        for path in (where, real):
+            if path is None:
+                continue
+            if path in self.files:
+                return self.files[path]
+            for folder, why in self.folders.items():
+                if _inside(path, folder):
+                    return why
+            folder, name = os.path.split(path)
+            for holder, pattern, why in self.patterns:
+                if folder == holder and fnmatch.fnmatchcase(name, pattern):
+                    return why
+        return None
+
+
+def _walk(root: Path, enter: Callable[[Path, tuple[str, ...]], bool], outside: str,
+          excluded: _Excluded | None = None) -> Iterator[_Walked]:
     """Everything under folder ``root`` (itself followed, even if a link), in name order,
     never leaving it and never looping: its real folders first, then the links to folders
     inside it that lead to a folder not searched yet (so that a folder is read from its own
@@ -390,7 +537,8 @@ def _walk(root: Path, enter: Callable[[Path, tuple[str, ...]], bool], outside: s
     link to one inside ``root``), ``refused`` (a link that leaves ``root``, points nowhere or
     loops), ``special`` (not a regular file), and for a folder that ``enter(path, parts)``
     wants but that is not searched, ``refused-folder`` (a link that leaves ``root``) or
-    ``skipped`` (a folder already searched, reached again through a link, or unreadable).
+    ``skipped`` (a folder already searched, reached again through a link, or unreadable),
+    and ``excluded`` for what ``excluded`` leaves out (a folder only if ``enter`` wants it).
     ``why`` says why (``outside``: how to name ``root`` in it); "" for a file.
     """
     root_real = os.path.realpath(root)
@@ -419,13 +567,20 @@ def _walk(root: Path, enter: Callable[[Path, tuple[str, ...]], bool], outside: s
             yield folder, parts, "skipped", f"folder cannot be listed ({exc.strerror})"
             continue
         below: list[tuple[Path, tuple[str, ...]]] = []
+        folder_real = os.path.realpath(folder)
         for entry in entries:
             path, rel = folder / entry.name, (*parts, entry.name)
             kind, why = _entry_kind(entry, path, root_real, outside)
+            if kind == "folder" and not enter(path, rel):
+                continue
+            if excluded and kind != "refused":
+                link = os.path.realpath(path) if entry.is_symlink() else None
+                reason = excluded.reason(os.path.join(folder_real, entry.name), link)
+                if reason is not None:
+                    yield path, rel, "excluded", reason
+                    continue
             if kind != "folder":
                 yield path, rel, kind, why
-                continue
-            if not enter(path, rel):
                 continue
             real = os.path.realpath(path)
             if not _inside(real, root_real):
@@ -563,12 +718,23 @@ def _load_builtin_readers() -> None:
 
 
 def _default_ids(files: list[Path]) -> list[str]:
-    """File stems; where stems collide, the path from the common folder with '/' -> '__'."""
+    """File stems; where stems collide, the path from the common folder with '/' -> '__'; where
+    those still collide (``x.txt`` and ``x.html`` in one folder), that path with the file's
+    suffix kept (``x.txt``, ``x.html``). A name that is not valid UTF-8 is made printable
+    (:func:`printable`)."""
+    if not files:
+        return []
     stems = Counter(f.stem for f in files)
     base = os.path.commonpath([str(absolute_path(f).parent) for f in files])
-    relative = [os.path.relpath(absolute_path(f).with_suffix(""), base) for f in files]
-    return [f.stem if stems[f.stem] == 1 else rel.replace(os.sep, "__").replace("/", "__")
-            for f, rel in zip(files, relative, strict=True)]
+
+    def flat(path: Path) -> str:
+        return os.path.relpath(path, base).replace(os.sep, "__").replace("/", "__")
+
+    ids = [f.stem if stems[f.stem] == 1 else flat(absolute_path(f).with_suffix(""))
+           for f in files]
+    uses = Counter(ids)
+    return [printable(flat(absolute_path(f)) if uses[i] > 1 else i)
+            for f, i in zip(files, ids, strict=True)]
 
 
 def _unique(item: Item, uses: dict[str, tuple[str, int]]) -> Item:
@@ -623,8 +789,10 @@ def _txt_article(path: Path, article_id: str, options: ReadOptions) -> Article:
     decoded = _read_decoded(path)
     if looks_like_html(decoded.text):
         return html_article(decoded, path, article_id, options)
-    if not decoded.text.strip():
-        raise _Unreadable(f"{path}: empty file (nothing but whitespace); expected French text")
+    if not _VISIBLE.search(decoded.text):
+        removed = f" and {decoded.removed} control characters" if decoded.removed else ""
+        raise _Unreadable(f"{path}: empty file (nothing but whitespace{removed}); expected "
+                          "French text")
     title, paragraphs = split_title_body(decoded.text)
     return Article(id=article_id, title=title, paragraphs=paragraphs, source=str(path),
                    language=options.language, reading=reading_notes(decoded))
@@ -724,6 +892,12 @@ def _parse_object(line: str, source: str) -> dict[str, Any]:
     if not isinstance(record, dict):
         found = type(record).__name__
         raise _Unreadable(f"{source}: found a JSON {found}, expected an object with id and text")
+    try:
+        json.dumps(record, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise _Unreadable(f"{source}: an escaped lone surrogate "
+                          f"({exc.object[exc.start:exc.end]!r}) is not a character; expected "
+                          "valid Unicode text") from None
     return record
 
 

@@ -103,7 +103,7 @@ def _binary_kind(data: bytes) -> str | None:
     """What makes ``data`` (without a byte-order mark) a binary file, or None for text.
 
     A stray NUL or control byte in a text is removed later; a binary has a known signature, or
-    more than 1% NUL bytes (and more than 4) or 5% control codes in its first 8 KiB."""
+    more than 1% NUL bytes or 5% control codes (and more than 4) in its first 8 KiB."""
     sample = data[:8192]
     for signature, name in _SIGNATURES:
         if sample.startswith(signature):
@@ -114,7 +114,7 @@ def _binary_kind(data: bytes) -> str | None:
     controls = sum(1 for b in sample if (b < 32 and b not in b"\t\n\r\f\v\x1b") or b == 127)
     if nuls > max(4, 0.01 * len(sample)):
         return f"{nuls} NUL bytes in its first {len(sample)} bytes"
-    if controls > 0.05 * len(sample):
+    if controls > max(4, 0.05 * len(sample)):
         return f"{controls} control codes in its first {len(sample)} bytes"
     return None
 
@@ -154,9 +154,21 @@ def decode_bytes(data: bytes, where: str) -> Decoded:
         try:
             text, encoding = data.decode("utf-8"), "utf-8"
         except UnicodeDecodeError:
-            text, encoding = _legacy(data)
+            text, encoding = _damaged_utf8(data) or _legacy(data)
     cleaned, removed = clean_text(text)
     return Decoded(cleaned, encoding, removed)
+
+
+def _damaged_utf8(data: bytes) -> tuple[str, str] | None:
+    """UTF-8 with a few invalid bytes (a file cut in mid-character, a stray byte), decoded with
+    each invalid sequence replaced by U+FFFD; None when the invalid bytes outnumber the valid
+    non-ASCII characters, as in a legacy single-byte encoding, where every accent is one."""
+    text = data.decode("utf-8", errors="replace")
+    bad = text.count("\ufffd") - data.count("\ufffd".encode())
+    valid = sum(1 for char in text if ord(char) > 127) - bad
+    if valid <= bad:
+        return None
+    return text, f"utf-8 ({bad} invalid byte sequence{'s' * (bad > 1)} replaced by U+FFFD)"
 
 
 def _utf16_without_mark(data: bytes) -> tuple[str, str] | None:
@@ -173,18 +185,33 @@ def _utf16_without_mark(data: bytes) -> tuple[str, str] | None:
 
 
 def _legacy(data: bytes) -> tuple[str, str]:
-    """Decode non-UTF-8 bytes with the legacy encoding charset-normalizer finds likeliest among
-    :data:`LEGACY_ENCODINGS`; CP1252 (or Latin-1, which decodes anything) when it cannot tell."""
+    """Decode non-UTF-8 bytes with the legacy encoding charset-normalizer finds likeliest.
+
+    A text charset-normalizer finds in a non-Latin script (KOI8-R, Shift-JIS, CP1251...) is
+    decoded so, and then found not French by its script; otherwise the likeliest of
+    :data:`LEGACY_ENCODINGS`, and CP1252 when it cannot tell, with the five bytes CP1252 leaves
+    undefined read as Latin-1 (control characters, then removed and counted), so that one such
+    byte does not cost the file its curly quotes and euro signs.
+    """
     import charset_normalizer
 
+    from .language import main_script
+
+    anything = charset_normalizer.from_bytes(data).best()
+    if anything is not None and main_script(str(anything)) is not None:
+        return str(anything), f"{anything.encoding} (guessed)"
     best = charset_normalizer.from_bytes(data, cp_isolation=list(LEGACY_ENCODINGS)).best()
-    candidates = ([best.encoding] if best is not None else []) + ["cp1252", "latin_1"]
-    for encoding in candidates:
-        try:
-            return data.decode(encoding), f"{encoding} (guessed)"
-        except UnicodeDecodeError:
-            continue
-    raise AssertionError("latin_1 decodes any bytes")  # pragma: no cover
+    if best is not None:
+        return str(best), f"{best.encoding} (guessed)"
+    return data.decode("cp1252", errors=_LATIN1_FALLBACK), "cp1252 (guessed)"
+
+
+def _latin1_fallback(error: UnicodeDecodeError) -> tuple[str, int]:
+    return error.object[error.start:error.end].decode("latin-1"), error.end
+
+
+_LATIN1_FALLBACK = "fr-en-briefs-latin1"
+codecs.register_error(_LATIN1_FALLBACK, _latin1_fallback)
 
 
 def reading_notes(decoded: Decoded, **more: object) -> dict[str, object]:
@@ -205,6 +232,7 @@ def _read_text(path: Path) -> str:
     return _read_decoded(path).text
 
 
+_VISIBLE = re.compile(r"[^\s\u200b\u2060\ufeff]")
 #: A first line longer than this is a paragraph, not a title.
 MAX_TITLE_CHARS = 200
 _LINE_END = re.compile(r"[.!?…:;»\"”)\]]\s*$")
@@ -238,9 +266,13 @@ def split_title_body(text: str) -> tuple[str, tuple[str, ...]]:
 def split_body(text: str) -> tuple[str, ...]:
     """The paragraphs of an article's body (its title line removed): see
     :func:`split_title_body`."""
+    from .segment import ends_sentence
+
     lines = text.strip().split("\n")
     if not re.search(r"\n[ \t]*\n", text.strip()):
-        text = "\n".join(line + "\n" if _LINE_END.search(line) else line for line in lines)
+        text = "\n".join(
+            line + "\n" if _LINE_END.search(line) and ends_sentence(line, after[:200]) else line
+            for line, after in zip(lines, [*lines[1:], ""], strict=True))
     return _split_paragraphs(text)
 
 
@@ -252,7 +284,13 @@ def _split_paragraphs(text: str) -> tuple[str, ...]:
 
 
 def _check_article(article: Article, options: ReadOptions) -> Article:
+    """The article, or why it cannot be one: nothing visible in it, or longer than the limit."""
     text = "\n".join([article.title, *article.paragraphs])
+    if not _VISIBLE.search(text) and not article.given_segments:
+        removed = article.reading.get("removed_characters")
+        after = f" after removing {removed} control characters" if removed else ""
+        raise _Unreadable(f"{article.source}: no visible text{after}; expected French text",
+                          article.id)
     if len(text) > options.max_chars:
         raise _Unreadable(
             f"{article.source}: {len(text):,} characters, more than the limit of "

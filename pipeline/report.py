@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from rich.markup import escape
+from rich.markup import escape as _markup_escape
 
 from .evaluate import Comparison
+from .reading import clean_text
 from .records import Score
 from .runner import RunOutcome
 
@@ -32,6 +33,12 @@ def print_outcome(console: Any, outcome: RunOutcome) -> None:
     for note in outcome.notes:
         console.print(f"[yellow]{escape(note)}[/yellow]")
     _print_counts(console, outcome)
+
+
+def escape(text: str) -> str:
+    """``text`` safe to print: rich markup escaped, and control characters (terminal escape
+    sequences that could clear the screen or recolour it, bidi overrides) removed."""
+    return _markup_escape(clean_text(text)[0])
 
 
 def _reasons(console: Any, shown: list[dict[str, Any]], total: int, what: str,

@@ -84,8 +84,9 @@ def run(config: Config, *, translator: Translator | None = None,
             moved aside, see :meth:`Store.open`).
 
     Raises:
-        ConfigError: the input path matches nothing, the output dir is in use or holds
-            another run, or ``output.dir`` / ``cache.path`` cannot be written (checked first).
+        ConfigError: the input path matches nothing or input.format is no reader's name
+            (both before the output dir is made), the output dir is in use or holds another
+            run, or ``output.dir`` / ``cache.path`` cannot be written (checked first).
         ModelError: a model is missing (raised before any article is processed).
         Interrupted: Ctrl-C or SIGTERM; every committed chunk is kept and the run can resume.
     """
@@ -104,9 +105,9 @@ def run(config: Config, *, translator: Translator | None = None,
     from .rundir import check_writable_paths
 
     check_writable_paths(config, name)  # output.dir, cache.path: before any input or model
-    try:
+    try:  # (input.format too: a wrong one stops the run before its folder is made)
         files = list_inputs(config.input.path, references=config.input.references,
-                            fmt=config.input.format)
+                            fmt=config.input.format, exclude=_run_paths(config, name))
     except InputError as exc:
         raise ConfigError(str(exc)) from None
     paths = resolve_models(config, translator is None, summariser is None)
@@ -163,6 +164,18 @@ def run(config: Config, *, translator: Translator | None = None,
         if memory:
             memory.close()
         _disconnect_ray(ray_started)
+
+
+def _run_paths(config: Config, name: str) -> dict[str | Path, str]:
+    """What the run writes, which a folder or glob under input.path leaves out (a rerun does not
+    read its own outputs): output.dir and, with the memory on, cache.path (and SQLite's files
+    beside it)."""
+    from .readers import SQLITE_FILES
+
+    paths: dict[str | Path, str] = {config.output_dir(name): "the run's output.dir"}
+    if config.cache.enabled:
+        paths.update((config.cache.path + end, "the run's cache.path") for end in SQLITE_FILES)
+    return paths
 
 
 def _connect_ray(config: Config) -> bool:
@@ -257,6 +270,7 @@ def _finish(config: Config, store: Store, state: RunState, stages: Stages,
     """Corpus scores and metrics.json from what is stored; final files and counts (with the
     files under input.path that were not read, and why: ``unread_inputs``)."""
     from .evaluate import comet_score, evaluation_summary
+    from .readers import printable
     from .scoring import corpus_level, corpus_text
 
     text = corpus_text(store.corpus_parts())
@@ -277,7 +291,7 @@ def _finish(config: Config, store: Store, state: RunState, stages: Stages,
                               + stages.summariser.model_seconds)
     timings["total"] = time.perf_counter() - clock
     earlier = store.stored_counts() if state.resumed else {}
-    unread = [[str(path), why] for path, why in listing.skipped]
+    unread = [[printable(str(path)), printable(why)] for path, why in listing.skipped]
     store.finish({**counts, "resumed": skipped, "unread_inputs": unread,
                   **_attempts(earlier, timings)})
     # after the final rewrite of the files; the peak over every attempt

@@ -37,10 +37,11 @@ _ABBREVIATIONS = frozenset(
 )
 _LOWER_ABBREVIATIONS = frozenset(
     "cf p pp v vs av apr art chap vol fig éd coll env ex tél réf bd boul hab sq ibid op "
-    "c.-à-d ca".split()
+    "c.-à-d ca janv févr fév avr juil sept oct nov déc".split()
 )
-# Abbreviations that are also common words ("l'art.", "le vol."): only before a number.
-_NUMBERED = frozenset({"art", "vol"})
+# Abbreviations that are also common words ("l'art.", "le vol.", "ils étaient sept."), and months
+# ("le 28 déc. 2019"): only before a number.
+_NUMBERED = frozenset("art vol janv févr fév avr juil sept oct nov déc".split())
 _NUMBER_AFTER = re.compile(r"\d|[IVXLC]+(?![\w'’])|[A-Z]\.\s?\d|premier\b")
 _ELISION = re.compile(r"(?:[cdjlmnst]|qu|jusqu|lorsqu|puisqu)['’]", re.IGNORECASE)
 _INITIALS = re.compile(r"[A-ZÀ-Þ]|(?:[^\W\d_]\.-?)+[^\W\d_]")  # J. / U.S. / J.-C. / J.-P.
@@ -408,6 +409,27 @@ def _parenthesis_depth(text: str) -> list[int]:
     return depth
 
 
+def ends_sentence(text: str, following: str) -> bool:
+    """Tell whether ``text`` ends a sentence when ``following`` comes after it, as
+    :func:`split_sentences` decides ("... M." before "Dupont" does not; "... hier." does).
+
+    Args:
+        text: A line of text.
+        following: The text that comes next (its first words are enough).
+
+    Returns:
+        True when a sentence boundary falls at the end of ``text``.
+    """
+    head = text.rstrip()
+    joined = f"{head} {following.lstrip()}"
+    end = 0
+    for sentence in split_sentences(joined):
+        end = joined.index(sentence, end) + len(sentence)
+        if end >= len(head):
+            return end == len(head)
+    return False
+
+
 def break_long(sentence: str, count_tokens: TokenCounter, max_tokens: int) -> list[str]:
     """Break a sentence that is too long for the model into pieces that fit.
 
@@ -469,19 +491,27 @@ def _fill(
         return count(text[bounds[i] : bounds[j]].strip())
 
     ends, i, last = [0], 0, len(bounds) - 1
-    while i < last:
-        share = max_tokens if pieces is None else size(i, last) / max(pieces - len(ends) + 1, 1)
+    left = size(0, last) if pieces else 0  # tokens still to place (counted once: the sum of
+    while i < last:                        # the pieces' counts is close enough for a share)
+        share = max_tokens if pieces is None else left / max(pieces - len(ends) + 1, 1)
         j = _longest_fit(size, i, last, min(max_tokens, int(share)))
         if pieces and j < last and size(i, j + 1) <= max_tokens:
             j += share - size(i, j) > size(i, j + 1) - share  # the closer of the two to the share
+        left -= size(i, j) if pieces else 0
         ends.append(j)
         i = j
     return ends
 
 
 def _longest_fit(size: Callable[[int, int], int], i: int, last: int, limit: int) -> int:
-    """Return the largest ``j <= last`` with ``size(i, j) <= limit``, or ``i + 1`` if none."""
-    low, high = i + 1, last
+    """Return the largest ``j <= last`` with ``size(i, j) <= limit``, or ``i + 1`` if none.
+
+    The search gallops from ``i`` (1, 2, 4... spans) before halving, so that it never counts
+    the tokens of much more text than one piece: linear, not quadratic, in a long text."""
+    low, step = i + 1, 1
+    while low + step <= last and size(i, low + step) <= limit:
+        low, step = low + step, step * 2
+    high = min(low + step - 1, last)
     while low < high:
         middle = (low + high + 1) // 2
         if size(i, middle) <= limit:

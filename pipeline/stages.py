@@ -135,7 +135,7 @@ def finish_work(work: Sequence[Work], stages: Stages) -> list[ArticleResult]:
     in the same order, each with its ``position`` and ``input_sha``."""
     from .scoring import score_article
 
-    results = [failure_result(w.failure) if w.failure is not None
+    results = [failure_result(w.failure, w.language) if w.failure is not None
                else _failed_work(w) if w.error is not None or w.article is None
                else score_article(w.article, _pairs(w), w.summary, w.splits, w.summary_chunks,
                                   kept=w.kept, language=w.language)
@@ -189,9 +189,11 @@ def _segment(article: Article, position: int, stages: Stages) -> Work:
         found = _identify(article)
         if found is not None:
             language = {"language": found.code, "language_confidence": found.confidence}
+            if found.french_share is not None:
+                language["french_share"] = found.french_share
         if found is not None and found.code != article.language and (
                 found.confidence >= MIN_OTHER_CONFIDENCE and stages.other_language != "translate"):
-            return _other_language(article, position, found, stages.other_language)
+            return _other_language(article, position, found, stages.other_language, language)
     try:
         segments, splits = segment_article(article, stages.translator.count_tokens,
                                            stages.max_segment_tokens)
@@ -212,14 +214,17 @@ def _identify(article: Article) -> Any:
     return identify("\n".join([article.title, *article.paragraphs]))
 
 
-def _other_language(article: Article, position: int, found: Any, action: str) -> Work:
-    """An article not in the source language: skipped or failed (``input.other_language``)."""
+def _other_language(article: Article, position: int, found: Any, action: str,
+                    language: dict[str, Any]) -> Work:
+    """An article not in the source language: skipped or failed (``input.other_language``),
+    with what identification found (and how the text was read) kept for its stats."""
     why = (f"{article.source}: the text is in {found.name} ({found.code}, confidence "
            f"{found.confidence:.2f}), not French; input.other_language: {action} "
            "(set it to translate to translate it anyway)")
     status = "skipped" if action == "skip" else "failed"
     failure = ReadFailure(article.id, article.source, why, status=status)
-    return Work(None, position, [], 0, error=why, failure=failure)
+    return Work(None, position, [], 0, error=why, failure=failure,
+                language={**language, **article.reading})
 
 
 def _stage_progress(progress: Any, name: str, total: int) -> tuple[Advance, Callable[[], None]]:
@@ -346,8 +351,10 @@ def _pairs(w: Work) -> list[TranslatedSegment]:
     return [TranslatedSegment(s, t) for s, t in zip(w.segments, w.translations, strict=True)]
 
 
-def failure_result(f: ReadFailure) -> ArticleResult:
-    return ArticleResult(f.id, f.source, f.status, error=f.message)
+def failure_result(f: ReadFailure, stats: dict[str, Any] | None = None) -> ArticleResult:
+    """The result of an input that failed to read, or was skipped (``stats``: what is known of
+    it, e.g. its language)."""
+    return ArticleResult(f.id, f.source, f.status, error=f.message, stats=dict(stats or {}))
 
 
 def _failed_work(w: Work) -> ArticleResult:

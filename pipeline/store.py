@@ -94,8 +94,13 @@ def _now() -> str:
 
 
 def _json(value: Any) -> str:
-    """JSON text that keeps accents readable and never fails on odd values."""
-    return json.dumps(value, ensure_ascii=False, default=str)
+    """JSON text that keeps accents readable and never fails on odd values (a lone surrogate,
+    from a file name that is not UTF-8, is written as a ``\\udcxx`` escape: SQLite and UTF-8
+    files reject it raw; :func:`json.loads` gives it back)."""
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    if not text.isascii() and any("\ud800" <= c <= "\udfff" for c in text):
+        return json.dumps(value, ensure_ascii=True, default=str)
+    return text
 
 
 def reference_file_name(stream: int) -> str:

@@ -111,3 +111,33 @@ def test_an_unknown_backend_lists_the_registered_ones():
                                           "registered: ctranslate2, transformers"):
         build_engine(config, "summarise", backend="onnx")
     assert set(BACKENDS) == {"transformers", "ctranslate2"}
+
+
+def test_home_is_expanded_in_every_path_the_pipeline_writes_or_reads(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    config = load_config(None, ["cache.path=~/x/m.sqlite", "output.dir=~/out",
+                                "run.models_dir=~/models", "input.references=~/refs"])
+    assert config.cache.path == str(tmp_path / "x" / "m.sqlite")
+    assert config.output_dir("r1") == tmp_path / "out"
+    assert config.run.models_dir == str(tmp_path / "models")
+    assert config.input.references == str(tmp_path / "refs")
+    config.cache.path = "~/y.sqlite"  # assigned later (validate_assignment)
+    assert config.cache.path == str(tmp_path / "y.sqlite")
+    # relative paths and unset ones are left as they are; input.path stays a pattern
+    defaults = load_config(None, ["input.path=~/news/*.txt"])
+    assert (defaults.cache.path, defaults.output.dir, defaults.input.references) == (
+        ".cache/memory.sqlite", None, None)
+    assert defaults.input.path == "~/news/*.txt"
+
+
+def test_a_tilde_cache_path_creates_no_folder_named_tilde(tmp_path, monkeypatch):
+    from pipeline.rundir import check_writable_paths
+
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "home").mkdir()
+    config = load_config(None, ["cache.path=~/x/m.sqlite", "output.dir=~/out"])
+    check_writable_paths(config, "r1")
+    assert Path(config.cache.path) == tmp_path / "home" / "x" / "m.sqlite"
+    assert config.output_dir("r1") == tmp_path / "home" / "out"
+    assert not (tmp_path / "~").exists()

@@ -211,3 +211,71 @@ def test_jsonl_text_is_cleaned_of_control_characters(tmp_path: Path) -> None:
     assert isinstance(article, Article)
     assert (article.title, article.paragraphs) == ("Titre", ("Il est parti hier.",))
     assert article.reading == {"encoding": "utf-8", "removed_characters": 1 + 4 + 4}
+
+
+def test_utf8_with_a_few_bad_bytes_stays_utf8() -> None:
+    text = "Titre\n\nLe président a parlé d’une voix forte à l’Élysée."
+    damaged = text.encode().replace(b"a parl", b"a\xffparl") + "é".encode()[:1]  # cut at the end
+    decoded = decode_bytes(damaged, "x")
+    assert decoded.text == text.replace("a parl", "a\ufffdparl") + "\ufffd"
+    assert decoded.encoding == "utf-8 (2 invalid byte sequences replaced by U+FFFD)"
+
+
+def test_a_byte_cp1252_leaves_undefined_costs_nothing_else() -> None:
+    text = "Le président a parlé d’une voix « forte » : « 5 € ».\n"
+    decoded = decode_bytes(text.encode("cp1252") + b"\x81\x8d", "x")
+    assert (decoded.text, decoded.removed) == (text, 2)
+    assert decoded.encoding == "cp1252 (guessed)"
+
+
+def test_non_latin_legacy_encodings_are_named_not_taken_for_latin() -> None:
+    russian = "Правительство объявило во вторник о новых мерах поддержки фермеров."
+    decoded = decode_bytes(russian.encode("koi8_r"), "x")
+    assert decoded.text == russian and decoded.encoding == "koi8_r (guessed)"
+
+
+@pytest.mark.parametrize(("data", "said"), [
+    (b"\x07\x1b[0m\n", "empty file (nothing but whitespace and 5 control characters)"),
+    (b"\xe2\x80\x8b\xe2\x80\x8b\n", "empty file (nothing but whitespace)")],
+    ids=["controls", "zero-width"])
+def test_a_file_with_nothing_visible_fails(tmp_path: Path, data: bytes, said: str) -> None:
+    path = tmp_path / "blank.txt"
+    path.write_bytes(data)
+    failure = read_one(path)
+    assert isinstance(failure, ReadFailure)
+    assert failure.message.startswith(f"{path}: {said}")
+
+
+def test_a_jsonl_text_with_nothing_visible_fails(tmp_path: Path) -> None:
+    path = tmp_path / "wire.jsonl"
+    path.write_text(json.dumps({"id": "a", "text": "\u0007\u001b[0m"}) + "\n", "utf-8")
+    failure = read_one(path)
+    assert isinstance(failure, ReadFailure)
+    assert "no visible text after removing 5 control characters" in failure.message
+
+
+def test_a_tiny_text_with_one_control_byte_is_text() -> None:
+    assert decode_bytes(b"Oui\x07.\n", "x").text == "Oui.\n"
+
+
+def test_a_line_ending_in_an_abbreviation_does_not_end_a_paragraph() -> None:
+    text = ("Titre\nIl a rencontré mardi soir M.\nDupont, le patron. La ville fut fondée vers "
+            "52 av.\nJ.-C. par les Romains.\nLe lendemain, il est parti.")
+    assert split_title_body(text) == ("Titre", (
+        "Il a rencontré mardi soir M. Dupont, le patron. La ville fut fondée vers 52 av. J.-C. "
+        "par les Romains.", "Le lendemain, il est parti."))
+
+
+def test_the_terminal_never_receives_control_sequences() -> None:
+    from pipeline.report import escape
+
+    assert escape("id\x1b[2J\x1b[31m[bold]x[/bold]\u202e") == "id\\[bold]x\\[/bold]"
+
+
+def test_a_jsonl_line_with_a_lone_surrogate_fails_alone(tmp_path: Path) -> None:
+    path = tmp_path / "wire.jsonl"
+    path.write_text('{"id": "a", "text": "Le \\udce9 chat"}\n{"id": "b", "text": "Le chat."}\n',
+                    "utf-8")
+    failure, article = read_inputs(str(path))
+    assert isinstance(failure, ReadFailure) and isinstance(article, Article)
+    assert "lone surrogate" in failure.message and failure.source == f"{path}:1"

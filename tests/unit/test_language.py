@@ -146,3 +146,36 @@ def test_language_check_off_translates_everything(tmp_path: Path) -> None:
     _, results, _ = run_over(tmp_path, {"b.txt": f"Titolo\n\n{ARTICLES['it']}"},
                              **{"input.check_language": "false"})
     assert results["b"]["status"] == "ok" and "language" not in results["b"]["stats"]
+
+
+BRIEF_WITH_QUOTE = (
+    "Intelligence artificielle : OpenAI dévoile GPT-5\n\n"
+    "Sam Altman, CEO d'OpenAI, a présenté mardi GPT-5 lors d'un keynote à San Francisco. "
+    '"This is the most capable model we have ever built, and it is safer than anything we have '
+    'shipped before," a-t-il déclaré. Microsoft, Google DeepMind et Anthropic sont dans la '
+    "course.")
+
+
+def test_a_short_french_brief_quoting_english_is_french() -> None:
+    found = identify(BRIEF_WITH_QUOTE)
+    assert found is not None and found.code == "fr"
+    assert found.french_share is not None and found.french_share >= 0.25
+
+
+@pytest.mark.parametrize("sentence", [
+    "La team building du manager a fait un flop.",
+    "Cyber Monday et Black Friday battent des records.",
+    "Breaking Bad et The Walking Dead sur Netflix.",
+    '"This is the most capable model we have ever built," a-t-il déclaré.',
+    "L'open space, c'est fini pour les start-up.",
+])
+def test_french_sentences_full_of_english_are_translated(sentence: str) -> None:
+    assert not is_english(sentence)
+
+
+def test_a_skipped_article_keeps_what_was_found(tmp_path: Path) -> None:
+    _, results, _ = run_over(tmp_path, {"b.txt": f"Titolo\n\n{ARTICLES['it']}"})
+    stats = results["b"]["stats"]
+    assert results["b"]["status"] == "skipped"
+    assert stats["language"] == "it" and stats["language_confidence"] == 1.0
+    assert stats["encoding"] == "utf-8"

@@ -16,6 +16,7 @@ from pipeline.readers import (
     Listing,
     ReadOptions,
     Refused,
+    _default_ids,
     find_inputs,
     list_inputs,
     plan_reads,
@@ -207,12 +208,13 @@ def test_folder_links_inside_are_followed_and_the_others_fail_with_their_reason(
     root, outside = links(tmp_path)
     listing = list_inputs(str(root))
     assert listing.files == [root / "a.txt", root / "elsewhere", root / "gone.txt",
-                             root / "inside.txt", root / "leak.txt", root / "loop1.txt",
+                             root / "leak.txt", root / "loop1.txt",
                              root / "loop2.txt", root / "sub" / "real.txt"]
     real_root = os.path.realpath(root)
-    assert listing.skipped == [  # a folder is read once, from its own place
+    assert listing.skipped == [  # a folder is read once, from its own place; a file too
         (root / "again", f"symbolic link to {real_root}/sub, a folder already searched as "
                          f"{root / 'sub'}; not followed"),
+        (root / "inside.txt", f"link to {root / 'sub' / 'real.txt'}, which is read itself"),
         (root / "sub" / "loop",
          f"symbolic link to {real_root}/sub, a folder that holds it: a loop, not followed"),
     ]
@@ -233,11 +235,10 @@ def test_folder_links_inside_are_followed_and_the_others_fail_with_their_reason(
     assert {Path(p).stem: why for p, why in listing.refused.items()} == reasons
     items = read(root)
     assert failures(items) == reasons  # each stored as a failed article, with its reason
-    assert sorted(i.id for i in items if isinstance(i, Article)) == ["a", "inside", "real"]
+    assert sorted(i.id for i in items if isinstance(i, Article)) == ["a", "real"]
     assert [i.source for i in items if isinstance(i, ReadFailure)] == [
         str(root / n) for n in ("elsewhere", "gone.txt", "leak.txt", "loop1.txt", "loop2.txt")]
-    assert find_inputs(str(root)) == [root / "a.txt", root / "inside.txt",
-                                      root / "sub" / "real.txt"]
+    assert find_inputs(str(root)) == [root / "a.txt", root / "sub" / "real.txt"]
 
 
 def test_a_link_named_directly_is_read_wherever_it_points(tmp_path: Path) -> None:
@@ -257,7 +258,7 @@ def test_glob_never_loops_nor_leaves_its_folder(tmp_path: Path) -> None:
     listing = list_inputs(str(root / "**" / "*.txt"))
     assert listing.root == root
     assert listing.files == [root / "a.txt", root / "elsewhere", root / "etc",
-                             root / "gone.txt", root / "inside.txt", root / "leak.txt",
+                             root / "gone.txt", root / "leak.txt",
                              root / "loop1.txt", root / "loop2.txt", root / "sub" / "real.txt"]
     assert listing.refused[root / "etc"] == (
         f"{root / 'etc'}: symbolic link to the folder {os.path.realpath('/etc')}, outside "
@@ -267,8 +268,9 @@ def test_glob_never_loops_nor_leaves_its_folder(tmp_path: Path) -> None:
         f"outside {root}, the folder of the glob; not read (name the file itself as "
         "input.path to read it)")
     assert [p.relative_to(root) for p, _ in listing.skipped] == [
-        Path("again"), Path("loop"), Path("sub/loop")]
-    # no wildcard below: only the top folder, links checked the same way
+        Path("again"), Path("inside.txt"), Path("loop"), Path("sub/loop")]
+    # no wildcard below: only the top folder, links checked the same way (inside.txt is
+    # read: sub/real.txt, where it leads, is not matched)
     top = list_inputs(str(root / "*.txt"))
     assert top.files == [root / "a.txt", root / "gone.txt", root / "inside.txt",
                          root / "leak.txt", root / "loop1.txt", root / "loop2.txt"]
@@ -304,7 +306,7 @@ def test_survey_counts_refused_links_without_opening_them(tmp_path: Path) -> Non
     root, outside = links(tmp_path)
     listing = list_inputs(str(root))
     total, digest = survey_inputs(listing)
-    assert total == len(listing.files) == 8
+    assert total == len(listing.files) == 7
     (outside / "secret.txt").write_text("changed", "utf-8")
     assert survey_inputs(listing) == (total, digest)  # what lies outside is never read
     (root / "a.txt").write_text("changed", "utf-8")
@@ -348,3 +350,206 @@ def test_a_run_stores_refused_links_as_failures_and_notes_what_it_left_out(
     print_outcome(Console(file=shown, width=300, soft_wrap=True), outcome)
     assert f"not read: {root / 'notes.pdf'} (unknown suffix .pdf)" in shown.getvalue()
     assert "leak.txt" in shown.getvalue()
+
+
+def run_folder(tmp_path: Path, input_path: Path | str, out: Path, *, overwrite: bool = False,
+               cache: Path | None = None):
+    """A run with the fake models over ``input_path``, writing to ``out``."""
+    from pipeline.config import load_config
+    from pipeline.runner import run
+    from tests.unit.test_runner import FirstWords, UpperTranslator
+
+    config = load_config(None, [
+        f"input.path={input_path}", f"output.dir={out}", "input.check_language=false",
+        f"cache.path={cache or tmp_path / 'memory.sqlite'}"])
+    return run(config, translator=UpperTranslator(), summariser=FirstWords(),
+               overwrite=overwrite)
+
+
+# --- a file reached through links, the run's own files, ids of one stem ---------------------
+
+
+def test_a_file_reached_through_links_is_read_once_from_its_own_place(tmp_path: Path) -> None:
+    root = tmp_path / "in"
+    write(root / "a" / "one.txt")
+    os.symlink("a/one.txt", root / "link_inside.txt")
+    os.symlink("link_inside.txt", root / "chain.txt")
+    read_itself = f"link to {root / 'a' / 'one.txt'}, which is read itself"
+    for pattern in (root, root / "**" / "*.txt"):
+        listing = list_inputs(str(pattern))
+        assert listing.files == [root / "a" / "one.txt"], pattern
+        assert listing.skipped == [(root / "chain.txt", read_itself),
+                                   (root / "link_inside.txt", read_itself)], pattern
+        assert [i.id for i in read(pattern)] == ["one"]
+    # only links lead to the file (hidden, so not listed): the first of them is read
+    write(root / ".store" / "two.txt")
+    os.symlink(".store/two.txt", root / "b.txt")
+    os.symlink(".store/two.txt", root / "c.txt")
+    listing = list_inputs(str(root))
+    assert listing.files == [root / "a" / "one.txt", root / "b.txt"]
+    assert (root / "c.txt", f"link to {root / 'b.txt'}, which is read itself") in listing.skipped
+    # a link named as input.path is read all the same
+    assert [i.id for i in read(root / "chain.txt")] == ["chain"]
+
+
+def test_the_runs_output_dir_and_cache_are_left_out_of_a_folder_or_glob(tmp_path: Path) -> None:
+    root = tmp_path / "in"
+    write(root / "a.txt")
+    write(root / "out" / "results.jsonl", '{"id": "x", "text": "Le chat."}\n')
+    write(root / "out" / "briefs" / "a.md", "# A\n")
+    write(root / "cache" / "m.sqlite", "")
+    write(root / "cache" / "m.sqlite-journal", "")
+    write(root / "cache" / "kept.txt")
+    exclude = {root / "out": "the run's output.dir", str(root / "cache" / "m.sqlite"): "cache",
+               str(root / "cache" / "m.sqlite-journal"): "cache"}
+    for pattern in (root, root / "**" / "*"):
+        listing = list_inputs(str(pattern), exclude=exclude)
+        assert listing.files == [root / "a.txt", root / "cache" / "kept.txt"], pattern
+        left_out = {p: why for p, why in listing.skipped}
+        assert left_out[root / "out"] == "the run's output.dir"
+        assert left_out[root / "cache" / "m.sqlite"] == "cache"
+        assert left_out[root / "cache" / "m.sqlite-journal"] == "cache"
+    # output.dir is the input folder itself: the files the run writes there are left out
+    for name in ("results.jsonl", "hypotheses.en.txt", "references.en.txt", "report.html",
+                 "pipeline.sqlite", "briefs/a.md"):
+        write(root / name, "x\n")
+    listing = list_inputs(str(root), exclude={root: "the run's output.dir"})
+    assert listing.files == [root / "a.txt", root / "cache" / "kept.txt", root / "out" /
+                             "results.jsonl"]
+    left_out = {p.relative_to(root): why for p, why in listing.skipped}
+    assert {str(p) for p, why in left_out.items() if why == "the run's output.dir"} == {
+        "results.jsonl", "hypotheses.en.txt", "references.en.txt", "report.html",
+        "pipeline.sqlite", "briefs"}
+    # named directly, a file inside the output dir is read
+    assert list_inputs(str(root / "out" / "results.jsonl"), exclude=exclude).files == [
+        root / "out" / "results.jsonl"]
+
+
+def test_a_run_with_its_output_dir_inside_the_input_folder_resumes(tmp_path: Path) -> None:
+    for root, out in ((tmp_path / "in", tmp_path / "in" / "out"),  # below the input folder
+                      (tmp_path / "in2", tmp_path / "in2")):  # the input folder itself
+        write(root / "a.txt")
+        write(root / "b.txt", "Titre B\n\nLe chien dort.\n")
+        first = run_folder(tmp_path, root, out, cache=root / "cache" / "memory.sqlite")
+        assert (first.counts["articles"], first.failed) == (2, 0), out
+        again = run_folder(tmp_path, root, out, cache=root / "cache" / "memory.sqlite")
+        assert (again.counts["articles"], again.counts["resumed"], again.failed) == (2, 2, 0)
+        assert f"not read: {out / 'results.jsonl' if out == root else out} (the run's " \
+               "output.dir)" in again.notes
+        fresh = run_folder(tmp_path, root, out, overwrite=True,
+                           cache=root / "cache" / "memory.sqlite")
+        assert [r["id"] for r in map(json.loads, (out / "results.jsonl").read_text(
+            "utf-8").splitlines())] == ["a", "b"]
+        assert (fresh.counts["articles"], fresh.failed) == (2, 0)
+
+
+def test_files_of_one_stem_keep_their_suffix_in_their_ids(tmp_path: Path) -> None:
+    root = tmp_path / "in"
+    for name in ("x.txt", "x.html", "page.html", "page.xhtml", "y.txt", "y.fr", "solo.txt",
+                 "sub/z.txt", "other/z.txt"):
+        write(root / name, HTML_PAGE.replace("<body>", "<body><p>Le chat dort sur le "
+                                             "canapé du salon.</p>")
+              if "html" in name else ARTICLE)
+    listing = list_inputs(str(root))
+    ids = dict(zip(listing.files, _default_ids(listing.files), strict=True))
+    assert {str(p.relative_to(root)): i for p, i in ids.items()} == {
+        "other/z.txt": "other__z", "page.html": "page.html", "page.xhtml": "page.xhtml",
+        "solo.txt": "solo", "sub/z.txt": "sub__z", "x.html": "x.html", "x.txt": "x.txt",
+        "y.fr": "y.fr", "y.txt": "y.txt"}
+    items = read(root)
+    assert failures(items) == {}
+    assert sorted(i.id for i in items) == sorted(ids.values())
+
+
+# --- file names that are not UTF-8 -----------------------------------------------------------
+
+
+def bad_name(folder: Path, name: bytes, content: str = ARTICLE) -> Path:
+    """A file whose name is not valid UTF-8 (Latin-1 bytes), as Python names it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = Path(os.fsdecode(os.path.join(os.fsencode(folder), name)))
+    path.write_text(content, "utf-8")
+    return path
+
+
+def test_a_file_name_that_is_not_utf8_is_listed_surveyed_and_read_printably(
+        tmp_path: Path) -> None:
+    root = tmp_path / "in"
+    write(root / "ok.txt")
+    ete = bad_name(root, b"\xe9t\xe9.txt")
+    bad_name(root, b"r\xe9sum\xe9.pdf")
+    os.symlink(tmp_path, Path(os.fsdecode(os.path.join(os.fsencode(root), b"l\xe9"))))
+    listing = list_inputs(str(root))
+    assert ete in listing.files
+    total, digest = survey_inputs(listing)
+    assert total == 3 and digest == survey_inputs(list_inputs(str(root)))[1]
+    items = read(root)
+    by_id = {i.id: i for i in items}
+    assert set(by_id) == {"ok", "\\xe9t\\xe9", "l\\xe9"}
+    assert by_id["\\xe9t\\xe9"].source == str(root / "\\xe9t\\xe9.txt")
+    assert isinstance(by_id["l\\xe9"], ReadFailure)
+    assert by_id["l\\xe9"].message.startswith(f"{root / 'l'}\\xe9: symbolic link")
+    for item in items:  # what SQLite and UTF-8 files take
+        for text in (item.id, item.source, getattr(item, "message", "")):
+            text.encode("utf-8")
+    assert listing.notes() == [f"not read: {root}/r\\xe9sum\\xe9.pdf (unknown suffix .pdf)"]
+    # named directly
+    (article,) = read(ete)
+    assert isinstance(article, Article) and article.id == "\\xe9t\\xe9"
+    assert survey_inputs(list_inputs(str(ete)))[0] == 1
+
+
+def test_a_run_over_a_file_name_that_is_not_utf8_stores_it_and_the_others(
+        tmp_path: Path) -> None:
+    root = tmp_path / "in"
+    write(root / "ok.txt")
+    ete = bad_name(root, b"\xe9t\xe9.txt")
+    bad_name(root, b"r\xe9sum\xe9.pdf")
+    bad_name(root, b"s\xe9.fr", "Le chat dort.\nLe chien aussi.\n")  # a test set, its name
+    bad_name(root, b"s\xe9.en", "The cat sleeps.\nThe dog too.\n")  # in its fields
+    for input_path, ids in ((root, ["ok", "s\\xe9", "\\xe9t\\xe9"]), (ete, ["\\xe9t\\xe9"])):
+        out = tmp_path / f"out-{len(ids)}"
+        outcome = run_folder(tmp_path, input_path, out)
+        assert (outcome.counts["ok"], outcome.failed) == (len(ids), 0)
+        results = [json.loads(line) for line in
+                   (out / "results.jsonl").read_text("utf-8").splitlines()]
+        assert [r["id"] for r in results] == ids
+        assert results[-1]["source"] == str(root / "\\xe9t\\xe9.txt")
+        with sqlite3.connect(out / "pipeline.sqlite") as conn:
+            stored = conn.execute("SELECT article_id, source FROM articles").fetchall()
+            (counts,) = conn.execute("SELECT counts_json FROM runs").fetchone()
+        assert sorted(i for i, _ in stored) == sorted(ids)
+        assert len(list((out / "briefs").glob("*.md"))) == len(ids)
+        if input_path == root:  # scored against the test set's reference
+            assert json.loads((out / "metrics.json").read_text("utf-8"))
+        again = run_folder(tmp_path, input_path, out)  # resumed: the same inputs
+        assert again.counts["resumed"] == len(ids)
+        if input_path == root:
+            assert json.loads(counts)["unread_inputs"] == [
+                [f"{root}/r\\xe9sum\\xe9.pdf", "unknown suffix .pdf"],
+                [f"{root}/s\\xe9.en", f"reference of {root}/s\\xe9.fr"]]
+
+
+# --- input.format ----------------------------------------------------------------------------
+
+
+def test_an_unknown_input_format_exits_2_before_the_output_dir_is_made(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from pipeline.cli import main
+
+    root = write(tmp_path / "in" / "a.txt").parent
+    out = tmp_path / "out"
+    args = ["--config", str(Path(__file__).resolve().parents[2] / "configs" / "default.yaml"),
+            "--set", f"input.path={root}", "--set", f"output.dir={out}",
+            "--set", f"cache.path={tmp_path / 'memory.sqlite'}",
+            "--set", f"translate.model={tmp_path / 'no-such-translator'}",
+            "--set", f"summarise.model={tmp_path / 'no-such-summariser'}"]
+    for path in (root, root / "a.txt", root / "*.txt"):
+        code = main([*args, "--set", f"input.path={path}", "--set", "input.format=foo"])
+        err = capsys.readouterr().err
+        assert code == 2, err
+        assert "input.format 'foo' is not a known reader; use one of: auto, " in err
+        assert "txt" in err and "no-such" not in err
+        assert not out.exists()
+    with pytest.raises(InputError, match="input.format 'foo'"):
+        list_inputs(str(root), fmt="foo")

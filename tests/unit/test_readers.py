@@ -292,3 +292,22 @@ def test_input_references_with_jsonl_inputs_is_an_error_not_ignored(tmp_path: Pa
     refs = write(tmp_path / "refs.jsonl", '{"id": "a", "reference": "A text."}\n')
     with pytest.raises(InputError, match="cannot apply to JSONL inputs"):
         read_inputs(str(path), references=str(refs))
+
+
+def test_printable_writes_the_bytes_of_a_non_utf8_name_as_escapes() -> None:
+    from pipeline.readers import printable
+
+    assert printable("/in/\udce9t\udce9.txt") == "/in/\\xe9t\\xe9.txt"
+    assert printable("déjà vu.txt") == "déjà vu.txt"  # untouched
+    assert printable("a\ud800b") == "a\\ud800b"  # a surrogate no byte stands for
+    assert printable("/in/\udce9t\udce9.txt").encode("utf-8")
+
+
+def test_a_second_run_of_a_name_that_is_not_utf8_gets_the_same_id(tmp_path: Path) -> None:
+    import os
+
+    path = Path(os.fsdecode(os.path.join(os.fsencode(tmp_path), b"caf\xe9.txt")))
+    write(path, "Titre\n\nLe chat dort.\n")
+    first, again = read_inputs(str(tmp_path)), read_inputs(str(tmp_path))
+    assert [a.id for a in first] == ["caf\\xe9"] and first == again
+    assert isinstance(first[0], Article) and first[0].input_sha == again[0].input_sha

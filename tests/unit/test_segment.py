@@ -810,3 +810,19 @@ def test_given_segments_keep_the_test_set_paragraphs():
     assert broken == 0
     assert [(s.paragraph, s.sentence, s.source) for s in segments] == [
         (0, 0, "Titre"), (1, 0, "Une phrase."), (1, 1, "Deux phrases."), (2, 0, "Autre bloc.")]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Il est né le 28 déc. 2019 à Paris. Il a grandi à Lyon.",
+         ["Il est né le 28 déc. 2019 à Paris.", "Il a grandi à Lyon."]),
+        ("Le 1er janv. 2024, la loi entre en vigueur. Elle change tout.",
+         ["Le 1er janv. 2024, la loi entre en vigueur.", "Elle change tout."]),
+        ("Ils étaient sept. Le lendemain, ils étaient huit.",
+         ["Ils étaient sept.", "Le lendemain, ils étaient huit."]),
+    ],
+    ids=["dec", "jan", "seven"],
+)
+def test_split_sentences_month_abbreviations(text: str, expected: list[str]) -> None:
+    assert split_sentences(text) == expected
