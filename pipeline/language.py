@@ -6,13 +6,16 @@ which makes it both faster and more accurate than asking among 75 languages.
 
 - :func:`identify` (articles): lingua's low-accuracy mode (trigram models, about 18 MB, loaded on
   first use) among :data:`ARTICLE_LANGUAGES`, plus a script check for texts mostly not in the
-  Latin alphabet (Arabic, Cyrillic, CJK...), which are never French.
+  Latin alphabet (Arabic, Cyrillic, CJK...), which are never French. An article found in
+  another language whose sentences found French hold :data:`MIN_FRENCH_SHARE` of its words or
+  more is French (a short brief quoting English).
 - :func:`is_english` (segments): lingua's high-accuracy mode among French and English only (about
   90 MB), English confidence >= 0.9, and English also the likeliest of
   :data:`ARTICLE_LANGUAGES` (so that an Italian or Spanish sentence is not taken for English).
+  A sentence holding a word English does not use (:data:`FRENCH_MARKERS`) is not English.
   Measured on WMT newstest2013 (3,000 French source sentences, 3,000 English reference
-  sentences), segments of 4+ words: no French sentence taken for English, 93% of English
-  sentences found. A quotation inside a French sentence stays French.
+  sentences): no French sentence taken for English, 2,766 English sentences (92%) found. A
+  quotation inside a French sentence stays French.
 """
 
 from __future__ import annotations

@@ -71,7 +71,7 @@ def test_no_newstest2013_french_sentence_is_taken_for_english(shared_data: Path)
     english = [s for d in wmt_documents(shared_data, "newstest2013-ref.en.sgm") for s in d]
     assert [s for s in french if is_english(s)] == []
     found = sum(map(is_english, english))
-    assert found / len(english) > 0.9  # measured: 2,782 of 3,000
+    assert found / len(english) > 0.9  # measured: 2,766 of 3,000
 
 
 def test_segment_language_and_letters() -> None:
