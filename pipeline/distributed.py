@@ -45,7 +45,7 @@ from .stages import (
 )
 
 if TYPE_CHECKING:
-    from .readers import Listing
+    from .listing import Listing
 
 RAY_REQUIREMENT = "ray[data,client]~=2.60.0"  # as pyproject.toml's [scale] extra
 COMMIT_SECONDS = 10.0  # the driver commits at least this often while results come in
@@ -212,7 +212,8 @@ def _dataset(config: Config, files: Listing, paths: dict[str, Path],
     import ray
     import ray.data
 
-    from .readers import absolute_path, plan_reads
+    from .listing import absolute_path
+    from .readers import plan_reads
     from .reading import ReadOptions
 
     logging.getLogger("ray.data").setLevel(logging.ERROR)

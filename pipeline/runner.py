@@ -41,7 +41,7 @@ from .summarise import Summariser
 from .translate import Translator
 
 if TYPE_CHECKING:
-    from .readers import Listing
+    from .listing import Listing
 
 SHOWN_BRIEFS = 5  # briefs printed at the end of a run; the rest are in the files
 SHOWN_FAILURES = 20
@@ -90,7 +90,8 @@ def run(config: Config, *, translator: Translator | None = None,
         ModelError: a model is missing (raised before any article is processed).
         Interrupted: Ctrl-C or SIGTERM; every committed chunk is kept and the run can resume.
     """
-    from .readers import list_inputs, survey_inputs
+    from .listing import list_inputs
+    from .readers import survey_inputs
 
     progress = progress or NullProgress()
     clock = time.perf_counter()
@@ -170,7 +171,7 @@ def _run_paths(config: Config, name: str) -> dict[str | Path, str]:
     """What the run writes, which a folder or glob under input.path leaves out (a rerun does not
     read its own outputs): output.dir and, with the memory on, cache.path (and SQLite's files
     beside it)."""
-    from .readers import SQLITE_FILES
+    from .listing import SQLITE_FILES
 
     paths: dict[str | Path, str] = {config.output_dir(name): "the run's output.dir"}
     if config.cache.enabled:
@@ -270,7 +271,7 @@ def _finish(config: Config, store: Store, state: RunState, stages: Stages,
     """Corpus scores and metrics.json from what is stored; final files and counts (with the
     files under input.path that were not read, and why: ``unread_inputs``)."""
     from .evaluate import comet_score, evaluation_summary
-    from .readers import printable
+    from .listing import printable
     from .scoring import corpus_level, corpus_text
 
     text = corpus_text(store.corpus_parts())

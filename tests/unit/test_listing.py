@@ -12,13 +12,10 @@ from pathlib import Path
 import pytest
 
 from pipeline.errors import InputError
+from pipeline.listing import Listing, Refused, find_inputs, list_inputs
 from pipeline.readers import (
-    Listing,
     ReadOptions,
-    Refused,
     _default_ids,
-    find_inputs,
-    list_inputs,
     plan_reads,
     read_file,
     read_inputs,

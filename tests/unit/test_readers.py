@@ -238,12 +238,12 @@ def test_unknown_format_raises_listing_registered_names(tmp_path: Path) -> None:
 def test_registered_reader_is_used_by_name_and_suffix(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from pipeline import reading
+    from pipeline import listing, reading
 
-    for name in ("READERS", "SUFFIXES"):  # the registry (in reading) as readers sees it
+    for name in ("READERS", "SUFFIXES"):  # the registry (in reading) as the others see it
         copy = dict(getattr(reading, name))
-        monkeypatch.setattr(reading, name, copy)
-        monkeypatch.setattr(readers, name, copy)
+        for module in (reading, readers, listing):
+            monkeypatch.setattr(module, name, copy)
 
     @register_reader("upper", suffixes=(".up",))
     def read_upper(path: Path, options: ReadOptions) -> list[Article | ReadFailure]:
