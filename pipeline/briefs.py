@@ -130,6 +130,10 @@ def result_line(result: ArticleResult, run_id: int) -> dict[str, Any]:
         "summary": result.summary,
         "scores": [_score_dict(s) for s in result.scores],
         "flags": list(result.flags),
+        "verdict": result.verdict or None,
+        "verdict_reasons": list(result.reasons),
+        "flag_details": [flag.as_dict() for flag in result.issues],
+        "summary_support": [list(s) for s in result.support],
         "source": result.source,
         "run": run_id,
         "stats": result.stats,
@@ -159,6 +163,40 @@ def _scores_section(result: ArticleResult) -> list[str]:
     return lines
 
 
+def _verdict_line(result: ArticleResult) -> list[str]:
+    """**Verdict: review** and its reasons (or **ok**), under the origin line."""
+    if not result.verdict:
+        return []
+    line = f"**Verdict: {markdown_inline(result.verdict)}**"
+    if result.reasons:
+        line += ": " + "; ".join(markdown_inline(r) for r in result.reasons)
+    return [line, ""]
+
+
+def _checks_section(result: ArticleResult) -> list[str]:
+    """Each flag with the text it is about and its evidence (expected, found)."""
+    if not result.issues:
+        return []
+    sources = dict(enumerate(result.segments))  # a segment's index is its place in the article
+    lines = ["## Checks", ""]
+    for flag in result.issues:
+        where = "summary"
+        if flag.segment is not None and flag.segment in sources:
+            pair = sources[flag.segment]
+            where = f"segment {flag.segment}: {markdown_inline(pair.segment.source)}"
+        evidence = "; ".join(f"{markdown_inline(str(k))}: {markdown_inline(_shown(v))}"
+                             for k, v in flag.evidence.items())
+        lines.append(f"- {_code(flag.name)} ({where}){': ' + evidence if evidence else ''}")
+    return [*lines, ""]
+
+
+def _shown(value: Any) -> str:
+    """An evidence value in a line: lists joined by commas, the rest as text."""
+    if isinstance(value, (list, tuple)):
+        return ", ".join(map(str, value)) or "(none)"
+    return str(value)
+
+
 def _footer(result: ArticleResult) -> list[str]:
     """A one-line footer with the article's scalar stats (segments, splits, ...)."""
     stats = {k: v for k, v in result.stats.items() if isinstance(v, (int, float, str, bool))}
@@ -186,10 +224,10 @@ def render_brief(result: ArticleResult) -> str:
     if title_fr:
         origin += f" — French title: *{title_fr}*"
     title = markdown_inline(result.title) or markdown_inline(result.article_id)
-    lines = [f"# {title}", "", origin, "", "## Summary", ""]
+    lines = [f"# {title}", "", origin, "", *_verdict_line(result), "## Summary", ""]
     summary = markdown_text(result.summary).strip("\n")
     lines += [summary or "_No summary._", "", "## Translation", ""]
     for paragraph in result.paragraphs:
         lines += [markdown_text(paragraph), ""]
-    lines += _scores_section(result) + [""] + _footer(result)
+    lines += _checks_section(result) + _scores_section(result) + [""] + _footer(result)
     return "\n".join(lines).rstrip("\n") + "\n"

@@ -2,6 +2,7 @@
 
     python run.py --config configs/default.yaml [--set section.key=value ...]
     python run.py models pull --config configs/default.yaml
+    python run.py report --run outputs/<run name>
 
 Exit codes: 0 every article done; 1 one or more articles failed, or a model is missing;
 2 bad config or command line.
@@ -30,7 +31,8 @@ def build_parser() -> argparse.ArgumentParser:
                "pull --config FILE' downloads the models a config names into models/ so later "
                "runs work offline; 'run.py evaluate --run DIR [--references PATH]' scores a "
                "stored run again; 'run.py compare DIR_A DIR_B' compares two runs with paired "
-               "bootstrap resampling.")
+               "bootstrap resampling; 'run.py report --run DIR [--run-id N]' writes "
+               "DIR/report.html again from the run's database (every run writes it at its end).")
     _common(parser)
     _run_options(parser)
     return parser
@@ -50,7 +52,8 @@ def evaluate_parser() -> argparse.ArgumentParser:
     """The parser for ``run.py evaluate``."""
     parser = argparse.ArgumentParser(
         prog="run.py evaluate", description="Score a stored run again without translating "
-        "again: new references, new metrics. Rewrites its scores, results and metrics.json.")
+        "again: new references, new metrics. Rewrites its scores, results, metrics.json and "
+        "report.html.")
     parser.add_argument("--run", required=True, metavar="DIR", help="the run's output.dir")
     parser.add_argument("--references", metavar="PATH",
                         help="reference translations (replaces input.references of the run)")
@@ -70,6 +73,35 @@ def compare_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def report_parser() -> argparse.ArgumentParser:
+    """The parser for ``run.py report``."""
+    parser = argparse.ArgumentParser(
+        prog="run.py report", description="Write report.html again from a run's "
+        "pipeline.sqlite: one self-contained page with every article (summary, verdict, flags, "
+        "French beside English, scores) and the run (models, timings, config).")
+    parser.add_argument("--run", required=True, metavar="DIR", help="the run's output.dir")
+    parser.add_argument("--run-id", type=int, metavar="N",
+                        help="which run of the database (default: the latest)")
+    return parser
+
+
+def run_report(args: argparse.Namespace) -> int:
+    """``report``: rebuild ``report.html``; prints its path, 0 on success."""
+    from pathlib import Path
+
+    from .html_report import write_report
+    from .rundir import DB_NAME
+
+    run_dir = Path(args.run)
+    if not run_dir.is_dir():
+        raise ConfigError(f"--run {run_dir}: no such directory")
+    if not (run_dir / DB_NAME).is_file():
+        raise ConfigError(f"--run {run_dir}: no {DB_NAME} there; expected the output.dir of "
+                          "a run")
+    print(write_report(run_dir, args.run_id))
+    return 0
+
+
 def run_evaluate(args: argparse.Namespace) -> int:
     """``evaluate``: rescore a stored run; 0 when every stored article is scored."""
     from pathlib import Path
@@ -77,7 +109,8 @@ def run_evaluate(args: argparse.Namespace) -> int:
     from rich.console import Console
 
     from .evaluate import rescore
-    from .report import print_corpus
+    from .html_report import report_notes
+    from .report import escape, print_corpus
 
     run_dir = Path(args.run)
     if not run_dir.is_dir():
@@ -85,6 +118,8 @@ def run_evaluate(args: argparse.Namespace) -> int:
     done = rescore(run_dir, args.references)
     console = Console(soft_wrap=True)
     print_corpus(console, done.corpus)
+    for note in report_notes(run_dir):  # the page shows the new scores too
+        console.print(f"[yellow]{escape(note)}[/yellow]")
     left = f"; {done.failed} failed articles left as they were" if done.failed else ""
     console.print(f"{done.name}: {done.scored} articles scored again{left}; files rewritten "
                   f"in {run_dir}")
@@ -139,6 +174,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _guard(lambda: run_models(models_parser().parse_args(argv[1:])))
         if argv[:1] == ["evaluate"]:
             return _guard(lambda: run_evaluate(evaluate_parser().parse_args(argv[1:])))
+        if argv[:1] == ["report"]:
+            return _guard(lambda: run_report(report_parser().parse_args(argv[1:])))
         if argv[:1] == ["compare"]:
             return _guard(lambda: run_compare(compare_parser().parse_args(argv[1:])))
         return _guard(lambda: run_pipeline(build_parser().parse_args(argv), argv))

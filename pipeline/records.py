@@ -123,6 +123,30 @@ class Score:
 
 
 @dataclass(frozen=True)
+class Flag:
+    """One quality check that fired, with its evidence (see :mod:`pipeline.quality`).
+
+    Attributes:
+        name: The check, kebab-case (``numbers-changed``, ``invented-name``...).
+        evidence: What was expected and what was found (JSON-serialisable; ``expected`` and
+            ``found`` keys at least).
+        segment: The flagged segment's index within its article (``Segment.index``); None for
+            a flag on the summary.
+        scope: ``segment`` or ``summary``.
+    """
+
+    name: str
+    evidence: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    segment: int | None = None
+    scope: str = "segment"
+
+    def as_dict(self) -> dict[str, Any]:
+        """The flag as stored in ``results.jsonl``."""
+        return {"flag": self.name, "scope": self.scope, "segment": self.segment,
+                "evidence": self.evidence}
+
+
+@dataclass(frozen=True)
 class ArticleResult:
     """Everything the pipeline produced for one article."""
 
@@ -137,8 +161,12 @@ class ArticleResult:
     segments: tuple[TranslatedSegment, ...] = ()
     summary: str = ""
     scores: tuple[Score, ...] = ()
-    flags: tuple[str, ...] = ()
+    flags: tuple[str, ...] = ()  # the names of the checks that fired (see ``issues``)
     stats: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    issues: tuple[Flag, ...] = ()  # every flag with its segment and evidence
+    verdict: str = ""  # "ok" or "review" for a translated article (see pipeline.quality.verdict)
+    reasons: tuple[str, ...] = ()  # why the verdict is "review", in words
+    support: tuple[tuple[int, ...], ...] = ()  # per summary sentence, its supporting sentences
 
     @property
     def paragraphs(self) -> list[str]:

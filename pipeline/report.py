@@ -69,7 +69,8 @@ def _print_counts(console: Any, outcome: RunOutcome) -> None:
         console.print(f"Memory: {hits} of {hits + misses} {kind} inputs reused, "
                       f"{misses} computed.")
     names = ["briefs/", "results.jsonl", "pipeline.sqlite", "config.resolved.yaml"]
-    names += [n for n in ("metrics.json", "hypotheses.en.txt") if (outcome.out_dir / n).is_file()]
+    names += [n for n in ("report.html", "metrics.json", "hypotheses.en.txt")
+              if (outcome.out_dir / n).is_file()]
     names += sorted(p.name for p in outcome.out_dir.glob("references*.en.txt"))
     for name in names:
         console.print(f"  {outcome.out_dir / name}")

@@ -1,7 +1,7 @@
 """The flow, written out in order, one chunk at a time.
 
     list inputs (lazily) -> chunk -> [segment -> translate -> summarise -> score] -> commit
-    at the end: corpus scores, metrics.json, the files rewritten in input order
+    at the end: corpus scores, metrics.json, the files rewritten in input order, report.html
 
 Inputs are read lazily and grouped into chunks of about ``run.chunk_segments`` segments; each
 chunk goes through :func:`process_chunk` (articles in, results out: the unit an executor calls)
@@ -298,11 +298,19 @@ def _finish(config: Config, store: Store, state: RunState, stages: Stages,
     # after the final rewrite of the files; the peak over every attempt
     store.mark(None, {"peak_rss_mb": max(filter(None, [peak_rss_mb(),
                                                        earlier.get("peak_rss_mb")]), default=None)})
+    notes += _write_report(store)  # last: it shows the final counts and timings
     usage = {k: (u.hits, u.misses) for k, u in memory.usage.items()} if memory else {}
     return RunOutcome(state.name, store.out_dir, {**counts, "resumed": skipped},
                       store.results("ok", SHOWN_BRIEFS), store.results("failed", SHOWN_FAILURES),
                       corpus, timings, usage, notes, state.resumed,
                       store.results("skipped", SHOWN_FAILURES))
+
+
+def _write_report(store: Store) -> list[str]:
+    """Write ``report.html`` from what is stored; a failure is a note, never the run's."""
+    from .html_report import report_notes
+
+    return report_notes(store.out_dir, store.run_id)
 
 
 def _attempts(earlier: dict[str, Any], timings: dict[str, float]) -> dict[str, Any]:

@@ -8,13 +8,14 @@ segment-aligned). With a reference summary: ROUGE. Quality flags mark suspect se
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import groupby
 from typing import Any
 
 from .metrics import article_scores, corpus_scores, length_ratio, rouge_scores, segment_scores
-from .quality import quality_flags
-from .records import Article, ArticleResult, Score, TranslatedSegment
+from .quality import segment_flags, summary_flags
+from .quality import verdict as article_verdict
+from .records import Article, ArticleResult, Flag, Score, TranslatedSegment
 
 COUNT = "count"
 RATIO = "chars(translation)/chars(source)"
@@ -42,7 +43,18 @@ def score_article(article: Article, pairs: Sequence[TranslatedSegment], summary:
     result = ArticleResult(article.id, article.source, "ok", article=article, title=title,
                            segments=tuple(pairs), summary=summary)
     source_text = "\n\n".join(article.paragraphs)
-    flagged = _flags([p for p in pairs if p.segment.index not in kept])
+    issues = [flag for p in pairs if p.segment.index not in kept
+              for flag in segment_flags(p.segment.source, p.translation, p.segment.index)]
+    flagged: dict[str, list[int]] = {}
+    for flag in issues:
+        flagged.setdefault(flag.name, []).append(flag.segment)  # type: ignore[arg-type]
+    support: list[tuple[int, ...]] = []
+    if summary:
+        starts, sentences = _sentences_with_starts(body)
+        summary_issues, links = summary_flags(summary, sentences, source_text)
+        issues += [_in_segments(flag, starts) for flag in summary_issues]
+        support = [tuple(starts[k] for k in found) for found in links]
+    verdict, reasons = article_verdict(issues)
     stats = {
         "segments": len(pairs),
         "sentences": len(_given_segments(body)),
@@ -70,7 +82,29 @@ def score_article(article: Article, pairs: Sequence[TranslatedSegment], summary:
         scores += rouge_scores(summary, article.reference_summary)
     return ArticleResult(article.id, article.source, "ok", article=article, title=title,
                          segments=tuple(pairs), summary=summary, scores=tuple(scores),
-                         flags=tuple(sorted(flagged)), stats=stats)
+                         flags=tuple(sorted({f.name for f in issues})), stats=stats,
+                         issues=tuple(issues), verdict=verdict, reasons=tuple(reasons),
+                         support=tuple(support))
+
+
+def _in_segments(flag: Flag, starts: Sequence[int]) -> Flag:
+    """A summary flag whose evidence names supporting sentences by segment index, as
+    ``summary_support`` does (the checks count sentences)."""
+    if "support" not in flag.evidence:
+        return flag
+    evidence = {**flag.evidence, "support": [starts[k] for k in flag.evidence["support"]]}
+    return replace(flag, evidence=evidence)
+
+
+def _sentences_with_starts(body: Sequence[TranslatedSegment]) -> tuple[list[int], list[str]]:
+    """The English body one sentence per source sentence (pieces rejoined), and the segment
+    index each begins with: summary support is stored as segment indices."""
+    starts, sentences = [], []
+    for _, group in groupby(body, key=lambda p: (p.segment.paragraph, p.segment.sentence)):
+        items = list(group)
+        starts.append(items[0].segment.index)
+        sentences.append(" ".join(p.translation for p in items if p.translation))
+    return starts, sentences
 
 
 @dataclass
@@ -191,12 +225,3 @@ def _given_segments(body: Sequence[TranslatedSegment], side: str = "translation"
         return p.translation if side == "translation" else p.segment.source
 
     return [" ".join(text(p) for p in group if text(p)) for _, group in groupby(body, key=key)]
-
-
-def _flags(pairs: Sequence[TranslatedSegment]) -> dict[str, list[int]]:
-    """Flag name -> indices of the segments it fired on."""
-    flagged: dict[str, list[int]] = {}
-    for p in pairs:
-        for flag in quality_flags(p.segment.source, p.translation):
-            flagged.setdefault(flag, []).append(p.segment.index)
-    return flagged

@@ -26,7 +26,7 @@ from typing import Any
 
 from pipeline.briefs import brief_name, render_brief, result_line
 from pipeline.errors import ConfigError
-from pipeline.records import Article, ArticleResult, Score, Segment, TranslatedSegment
+from pipeline.records import Article, ArticleResult, Flag, Score, Segment, TranslatedSegment
 from pipeline.rundir import (  # noqa: F401  (the names are the store's public constants too)
     BRIEFS_DIR,
     CONFIG_NAME,
@@ -51,7 +51,12 @@ CREATE TABLE IF NOT EXISTS articles (
     run_id INTEGER NOT NULL REFERENCES runs(id), article_id TEXT NOT NULL, source TEXT,
     status TEXT NOT NULL, error TEXT, title_fr TEXT, title_en TEXT, translation TEXT,
     flags_json TEXT, stats_json TEXT, position INTEGER, result_json TEXT, eval_json TEXT,
-    input_sha TEXT, PRIMARY KEY (run_id, article_id));
+    input_sha TEXT, verdict TEXT, reasons_json TEXT, PRIMARY KEY (run_id, article_id));
+-- every quality flag with its evidence; segment is NULL for a flag on the summary
+CREATE TABLE IF NOT EXISTS flags (
+    run_id INTEGER NOT NULL, article_id TEXT NOT NULL, segment INTEGER, scope TEXT NOT NULL,
+    flag TEXT NOT NULL, evidence_json TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS flags_article ON flags (run_id, article_id);
 CREATE TABLE IF NOT EXISTS segments (
     run_id INTEGER NOT NULL, article_id TEXT NOT NULL, idx INTEGER NOT NULL,
     paragraph INTEGER NOT NULL, sentence INTEGER NOT NULL, piece INTEGER NOT NULL,
@@ -72,7 +77,7 @@ CREATE INDEX IF NOT EXISTS scores_article ON scores (run_id, article_id);
 # Columns added after the first release. A run stored without them cannot be resumed or scored
 # again (its files cannot be rebuilt from its rows); a new run in such a database adds them.
 _ADDED_COLUMNS = {"articles": {"position": "INTEGER", "result_json": "TEXT", "eval_json": "TEXT",
-                               "input_sha": "TEXT"},
+                               "input_sha": "TEXT", "verdict": "TEXT", "reasons_json": "TEXT"},
                   "runs": {"inputs_sha": "TEXT"}}
 
 
@@ -123,16 +128,20 @@ def _replace_article(conn: sqlite3.Connection, run_id: int, result: ArticleResul
                      evaluation: dict[str, Any] | None) -> str:
     """Delete then insert every row of one article; returns its ``results.jsonl`` line."""
     key = (run_id, result.article_id)
-    for table in ("articles", "segments", "summaries", "scores"):
+    for table in ("articles", "segments", "summaries", "scores", "flags"):
         conn.execute(f"DELETE FROM {table} WHERE run_id = ? AND article_id = ?", key)
     title_fr = result.article.title if result.article else ""
     line = _json(result_line(result, run_id))
     conn.execute(
-        "INSERT INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO articles (run_id, article_id, source, status, error, title_fr, title_en, "
+        "translation, flags_json, stats_json, position, result_json, eval_json, input_sha, "
+        "verdict, reasons_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (*key, result.source, result.status, result.error, title_fr, result.title,
          result.translation, _json(list(result.flags)), _json(result.stats), result.position,
-         line, _json(evaluation) if evaluation else None, result.input_sha),
+         line, _json(evaluation) if evaluation else None, result.input_sha,
+         result.verdict or None, _json(list(result.reasons))),
     )
+    _insert_flags(conn, run_id, result)
     # idx is the position in the result (Segment.index may be left at its default).
     conn.executemany(
         "INSERT INTO segments VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -143,6 +152,13 @@ def _replace_article(conn: sqlite3.Connection, run_id: int, result: ArticleResul
         conn.execute("INSERT INTO summaries VALUES (?, ?, ?)", (*key, result.summary))
     _insert_scores(conn, run_id, result.article_id, result.scores)
     return line
+
+
+def _insert_flags(conn: sqlite3.Connection, run_id: int, result: ArticleResult) -> None:
+    """One ``flags`` row per flag of the article (its evidence as JSON)."""
+    conn.executemany("INSERT INTO flags VALUES (?, ?, ?, ?, ?, ?)",
+                     [(run_id, result.article_id, f.segment, f.scope, f.name, _json(f.evidence))
+                      for f in result.issues])
 
 
 def _legacy(out_dir: Path, latest: StoredRun) -> str:
@@ -319,6 +335,14 @@ class Store:
         source, status, error, title_fr, title_en, flags, stats, position = conn.execute(
             "SELECT source, status, error, title_fr, title_en, flags_json, stats_json, position "
             "FROM articles WHERE run_id = ? AND article_id = ?", key).fetchone()
+        verdict, reasons, line = conn.execute(
+            "SELECT verdict, reasons_json, result_json FROM articles WHERE run_id = ? AND "
+            "article_id = ?", key).fetchone()
+        issues = tuple(Flag(name, json.loads(evidence), segment, scope)
+                       for segment, scope, name, evidence in conn.execute(
+                           "SELECT segment, scope, flag, evidence_json FROM flags WHERE run_id "
+                           "= ? AND article_id = ? ORDER BY rowid", key))
+        support = tuple(tuple(s) for s in json.loads(line or "{}").get("summary_support") or [])
         summary = conn.execute("SELECT summary FROM summaries WHERE run_id = ? AND "
                                "article_id = ?", key).fetchone()
         pairs = tuple(
@@ -335,7 +359,9 @@ class Store:
                              article=article, title=title_en or "", segments=pairs,
                              summary=summary[0] if summary else "", scores=scores,
                              flags=tuple(json.loads(flags or "[]")),
-                             stats=json.loads(stats or "{}"))
+                             stats=json.loads(stats or "{}"), issues=issues,
+                             verdict=verdict or "", reasons=tuple(json.loads(reasons or "[]")),
+                             support=support)
 
     def _db(self) -> sqlite3.Connection:
         if self._conn is None:
@@ -618,7 +644,11 @@ class Store:
         _insert_scores(conn, run_id, result.article_id,
                        [s for s in result.scores if not s.metric.startswith("fidelity ")])
         conn.execute("UPDATE articles SET flags_json = ?, stats_json = ?, result_json = ?, "
-                     "eval_json = ? WHERE run_id = ? AND article_id = ?",
+                     "eval_json = ?, verdict = ?, reasons_json = ? WHERE run_id = ? AND "
+                     "article_id = ?",
                      (_json(list(result.flags)), _json(result.stats),
                       _json(result_line(result, run_id)),
-                      _json(evaluation) if evaluation else None, *key))
+                      _json(evaluation) if evaluation else None, result.verdict or None,
+                      _json(list(result.reasons)), *key))
+        conn.execute("DELETE FROM flags WHERE run_id = ? AND article_id = ?", key)
+        _insert_flags(conn, run_id, result)

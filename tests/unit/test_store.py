@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 
 from pipeline.errors import ConfigError
-from pipeline.records import Article, ArticleResult, Score, Segment, TranslatedSegment
+from pipeline.records import Article, ArticleResult, Flag, Score, Segment, TranslatedSegment
 from pipeline.store import Store, brief_name
 
 LINE_KEYS = {
     "id", "status", "error", "title", "translation", "summary", "scores", "flags",
-    "source", "run", "stats",
+    "source", "run", "stats", "verdict", "verdict_reasons", "flag_details", "summary_support",
 }
 TABLES = ("articles", "segments", "summaries", "scores")
 
@@ -45,6 +45,11 @@ def ok_result(article_id: str = "lutte-aqmi", summary: str = "France fights.") -
         article_id=article_id, source=article.source, status="ok", article=article,
         title="The fight against AQIM", segments=segments, summary=summary, scores=scores,
         flags=("repeated-ngram",), stats={"segments": 4, "split": 1},
+        issues=(Flag("repeated-ngram", {"expected": "no loop", "found": "the the the"}, 2),
+                Flag("invented-number", {"expected": [], "found": ["12"],
+                                         "summary_sentence": 0}, None, "summary")),
+        verdict="review", reasons=("a loop in segment 2", "a number the text does not have"),
+        support=((1, 2),),
     )
 
 
@@ -338,3 +343,32 @@ def test_a_brief_deleted_by_hand_is_written_again_on_resume(tmp_path: Path) -> N
     second = Store(tmp_path / "out")
     assert second.open("demo", {}, differences=same).resumed
     assert brief.read_bytes() == original
+
+
+def test_flags_verdict_and_support_agree_everywhere(store: Store) -> None:
+    """The database, results.jsonl, the brief and a reloaded result say the same."""
+    import sqlite3
+
+    run = store.open("demo", {}).run_id
+    result = ok_result()
+    store.commit([result])
+    (line, _) = (lines(store.results_path)[0], None)
+    assert line["verdict"] == "review"
+    assert line["verdict_reasons"] == ["a loop in segment 2", "a number the text does not have"]
+    assert line["flag_details"] == [f.as_dict() for f in result.issues]
+    assert line["summary_support"] == [[1, 2]]
+    with sqlite3.connect(store.db_path) as conn:
+        rows = conn.execute("SELECT segment, scope, flag, evidence_json FROM flags WHERE "
+                            "run_id = ? ORDER BY rowid", (run,)).fetchall()
+        verdict = conn.execute("SELECT verdict FROM articles").fetchone()[0]
+    assert [(s, scope, f) for s, scope, f, _ in rows] == [
+        (2, "segment", "repeated-ngram"), (None, "summary", "invented-number")]
+    assert json.loads(rows[1][3]) == {"expected": [], "found": ["12"], "summary_sentence": 0}
+    assert verdict == "review"
+    brief = store.brief_path(result.article_id).read_text("utf-8")
+    assert "**Verdict: review**: a loop in segment 2; a number the text does not have" in brief
+    assert "- `repeated-ngram` (segment 2: Deuxième phrase.): expected: no loop; found: the " \
+           "the the" in brief
+    loaded = store.stored_result(result.article_id)
+    assert (loaded.verdict, loaded.reasons, loaded.issues, loaded.support) == (
+        result.verdict, result.reasons, result.issues, result.support)

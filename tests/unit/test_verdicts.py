@@ -1,0 +1,74 @@
+"""Flags, evidence and verdicts agree across the database, results.jsonl, the brief and
+report.html, for a run through the real runner with fake models."""
+
+from __future__ import annotations
+
+import html
+import json
+import sqlite3
+from collections.abc import Sequence
+from pathlib import Path
+
+from pipeline.config import load_config
+from pipeline.runner import run
+from pipeline.summarise import Summariser
+from pipeline.translate import Translator
+
+TRANSLATIONS = {
+    "Le budget atteint 1,5 million d'euros en 2011.": "The budget reaches 2.5 million euros in "
+                                                      "2011.",  # changed number
+    "Le ministre Jean Dupont a parlé mardi à Bamako.": "Minister Jean Dupont spoke on Tuesday in "
+                                                      "Bamako.",
+    "Titre": "Title",
+    "La réunion a commencé à 15h30 au palais.": "The meeting began at 3:30 p.m. at the palace.",
+}
+
+
+class Dictionary(Translator):
+    """Translates the sentences it knows; anything else is a bug in the test."""
+
+    def translate(self, texts: Sequence[str], progress=None) -> list[str]:
+        return [TRANSLATIONS[t] for t in texts]
+
+
+class Inventing(Summariser):
+    """A summary that states a number the text does not have."""
+
+    def summarise(self, texts: Sequence[str], progress=None) -> list[str]:
+        return ["Minister Jean Dupont spoke about 7 million euros." for _ in texts]
+
+
+def test_one_flagged_article_reads_the_same_everywhere(tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.txt").write_text(
+        "Titre\n\nLe budget atteint 1,5 million d'euros en 2011. Le ministre Jean Dupont a "
+        "parlé mardi à Bamako.\n\nLa réunion a commencé à 15h30 au palais.\n", "utf-8")
+    config = load_config(None, [f"input.path={folder}", f"output.dir={tmp_path / 'out'}",
+                                "cache.enabled=false"])
+    outcome = run(config, translator=Dictionary(), summariser=Inventing())
+    out = outcome.out_dir
+    (line,) = [json.loads(x) for x in (out / "results.jsonl").read_text("utf-8").splitlines()]
+    assert line["verdict"] == "review"
+    by_name = {f["flag"]: f for f in line["flag_details"]}
+    assert set(by_name) == {"numbers-changed", "invented-number"}  # 15h30 = 3:30 p.m.: no flag
+    numbers = by_name["numbers-changed"]
+    assert numbers["segment"] == 1 and numbers["scope"] == "segment"
+    assert "1500000" in numbers["evidence"]["missing"]
+    assert by_name["invented-number"]["segment"] is None
+    assert "7000000" in by_name["invented-number"]["evidence"]["found"]
+    with sqlite3.connect(out / "pipeline.sqlite") as conn:
+        rows = conn.execute("SELECT segment, scope, flag, evidence_json FROM flags "
+                            "ORDER BY rowid").fetchall()
+        verdict, reasons = conn.execute("SELECT verdict, reasons_json FROM articles").fetchone()
+    assert [(s, scope, f, json.loads(e)) for s, scope, f, e in rows] == [
+        (f["segment"], f["scope"], f["flag"], f["evidence"]) for f in line["flag_details"]]
+    assert (verdict, json.loads(reasons)) == ("review", line["verdict_reasons"])
+    brief = (out / "briefs" / "a.md").read_text("utf-8")
+    assert "**Verdict: review**" in brief
+    assert "- `numbers-changed` (segment 1: Le budget atteint 1,5 million d'euros en 2011.)" in (
+        brief)
+    page = html.unescape((out / "report.html").read_text("utf-8"))
+    for reason in line["verdict_reasons"]:
+        assert reason in page
+    assert "numbers-changed" in page and "invented-number" in page and "1500000" in page
