@@ -360,14 +360,14 @@ def quantities(text: str, lang: str = "fr") -> list[Quantity]:
         for match in pattern.finditer(text):
             if not spans.free(*match.span()):
                 continue
-            hour, minute = int(match["h"]), int(match["m"] or 0)
+            hour, minute = int(match["h"]), int(match.groupdict().get("m") or 0)
             ampm = match.groupdict().get("ap")
             if ampm == "p" and hour < 12:
                 hour += 12
             elif ampm == "a" and hour == 12:
                 hour = 0
             if pattern is _TIME_FR and lang == "en" and "heure" not in match[0] and (
-                    match["m"] is None):
+                    match.groupdict().get("m") is None):
                 continue  # English "5 h" is rare; "5h" alone may be anything
             add(_time(hour, minute, match.span()), *match.span())
     for match in (_DECADE_FR if lang == "fr" else _DECADE_EN).finditer(text):
@@ -1141,9 +1141,13 @@ def word_found(word: str, kind: str, seen: tuple[set[str], str, set[str]]) -> bo
     return False
 
 
+MAX_INITIALS = 8  # letters of the longest acronym read as initials
+
+
 def _capital_initials(text: str) -> set[str]:
-    """The initials of every run of 2+ capitalised words of a text ("Baloncesto Superior
-    Nacional" gives "BS", "BSN", "SN"), connectors skipped."""
+    """The initials of every run of 2 to :data:`MAX_INITIALS` capitalised words of a text
+    ("Baloncesto Superior Nacional" gives "BS", "BSN", "SN"), connectors skipped: linear in the
+    text (an all-capitals text is one long run)."""
     runs: set[str] = set()
     current: list[str] = []
     for word in [*re.findall(r"[^\W\d_][\w'-]*", text), "."]:
@@ -1153,7 +1157,7 @@ def _capital_initials(text: str) -> set[str]:
             continue
         else:
             for i in range(len(current)):
-                for j in range(i + 2, len(current) + 1):
+                for j in range(i + 2, min(i + MAX_INITIALS, len(current)) + 1):
                     runs.add("".join(current[i:j]))
             current = []
     return runs

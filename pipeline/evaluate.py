@@ -213,8 +213,14 @@ def _rescored(store: Any, articles: dict[str, Article]) -> list[ArticleResult]:
     for article_id, article in articles.items():
         stored = store.stored_result(article_id)
         stats = stored.stats
+        kept_segments = {index: key[len("kept_"):].replace("_", "-")
+                         for key, indices in stats.items() if key.startswith("kept_")
+                         and isinstance(indices, list) for index in indices}
+        language = {k: stats[k] for k in ("language", "language_confidence", "french_share")
+                    if k in stats}
         result = score_article(article, stored.segments, stored.summary,
-                               stats.get("splits", 0), stats.get("summary_chunks"))
+                               stats.get("splits", 0), stats.get("summary_chunks"),
+                               kept=kept_segments, language=language)
         kept = tuple(s for s in stored.scores if s.metric.startswith("fidelity "))
         results.append(replace(result, scores=result.scores + kept, position=stored.position,
                                stats={**stats, **result.stats}))

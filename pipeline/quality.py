@@ -555,6 +555,7 @@ _REASONS = {
     "unsupported-sentence": ("summary sentence not supported by the text",
                              "summary sentences not supported by the text"),
     "summary-longer-than-text": ("summary longer than the text", "summary longer than the text"),
+    "checks-failed": ("check that could not run", "checks that could not run"),
 }
 
 
@@ -607,6 +608,7 @@ def _reason(name: str, flags: list[Flag], minor: bool) -> str:
     if flags[0].scope == "summary":
         where = sorted({f.evidence.get("summary_sentence") for f in flags
                         if f.evidence.get("summary_sentence") is not None})
+        where = [w + 1 for w in where]  # numbered from 1, as the report and brief show them
         label = "summary sentence"
     else:
         where = sorted({f.segment for f in flags if f.segment is not None})

@@ -43,17 +43,11 @@ def score_article(article: Article, pairs: Sequence[TranslatedSegment], summary:
     result = ArticleResult(article.id, article.source, "ok", article=article, title=title,
                            segments=tuple(pairs), summary=summary)
     source_text = "\n\n".join(article.paragraphs)
-    issues = [flag for p in pairs if p.segment.index not in kept
-              for flag in segment_flags(p.segment.source, p.translation, p.segment.index)]
+    issues, support = _checks(pairs, body, summary, source_text, kept)
     flagged: dict[str, list[int]] = {}
     for flag in issues:
-        flagged.setdefault(flag.name, []).append(flag.segment)  # type: ignore[arg-type]
-    support: list[tuple[int, ...]] = []
-    if summary:
-        starts, sentences = _sentences_with_starts(body)
-        summary_issues, links = summary_flags(summary, sentences, source_text)
-        issues += [_in_segments(flag, starts) for flag in summary_issues]
-        support = [tuple(starts[k] for k in found) for found in links]
+        if flag.segment is not None:
+            flagged.setdefault(flag.name, []).append(flag.segment)
     verdict, reasons = article_verdict(issues)
     stats = {
         "segments": len(pairs),
@@ -85,6 +79,26 @@ def score_article(article: Article, pairs: Sequence[TranslatedSegment], summary:
                          flags=tuple(sorted({f.name for f in issues})), stats=stats,
                          issues=tuple(issues), verdict=verdict, reasons=tuple(reasons),
                          support=tuple(support))
+
+
+def _checks(pairs: Sequence[TranslatedSegment], body: Sequence[TranslatedSegment], summary: str,
+            source_text: str, kept: dict[int, str]
+            ) -> tuple[list[Flag], list[tuple[int, ...]]]:
+    """Every flag of the article (segments not kept, then the summary) and the summary's
+    support; a check that raises becomes a ``checks-failed`` flag, never the run's end."""
+    try:
+        issues = [flag for p in pairs if p.segment.index not in kept
+                  for flag in segment_flags(p.segment.source, p.translation, p.segment.index)]
+        support: list[tuple[int, ...]] = []
+        if summary:
+            starts, sentences = _sentences_with_starts(body)
+            summary_issues, links = summary_flags(summary, sentences, source_text)
+            issues += [_in_segments(flag, starts) for flag in summary_issues]
+            support = [tuple(starts[k] for k in found) for found in links]
+        return issues, support
+    except Exception as exc:  # noqa: BLE001 - the translation stands; say the checks did not
+        return [Flag("checks-failed", {"expected": "every check run",
+                                       "found": f"{type(exc).__name__}: {exc}"})], []
 
 
 def _in_segments(flag: Flag, starts: Sequence[int]) -> Flag:

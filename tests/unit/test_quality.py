@@ -436,7 +436,8 @@ def test_verdict_review_on_any_strong_flag_with_counted_reasons():
                                 _flag("unsupported-sentence", summary_sentence=1)])
     assert outcome == "review"
     assert reasons == ["2 sentences with changed numbers (segments 3, 7)",
-                       "a summary sentence not supported by the text (summary sentence 1)"]
+                       # evidence counts from 0; reasons from 1, as the brief and report show
+                       "a summary sentence not supported by the text (summary sentence 2)"]
     assert verdict([_flag("summary-longer-than-text")]) == (
         "review", ["the summary is longer than the text"])
 

@@ -72,3 +72,42 @@ def test_one_flagged_article_reads_the_same_everywhere(tmp_path: Path) -> None:
     for reason in line["verdict_reasons"]:
         assert reason in page
     assert "numbers-changed" in page and "invented-number" in page and "1500000" in page
+
+
+def test_english_times_in_oclock_and_a_failing_check(tmp_path: Path, monkeypatch) -> None:
+    from pipeline import scoring
+    from pipeline.entities import quantities
+    from pipeline.records import Article, Segment, TranslatedSegment
+
+    assert [q.text for q in quantities("We met at 9 o'clock.", "en")]  # read, no crash
+    pairs = [TranslatedSegment(Segment("a", 0, 0, "Il est parti.", index=0), "He left.")]
+    article = Article("a", "", ("Il est parti.",), "a.txt")
+
+    def broken(*args, **kwargs):
+        raise ValueError("no such group")
+
+    monkeypatch.setattr(scoring, "segment_flags", broken)
+    result = scoring.score_article(article, pairs, "", 0)
+    assert result.verdict == "review" and result.flags == ("checks-failed",)
+    assert result.issues[0].evidence["found"] == "ValueError: no such group"
+    assert result.reasons == ("a check that could not run",)
+
+
+def test_evaluate_keeps_kept_segments_unchecked() -> None:
+    from pipeline.evaluate import _rescored
+    from pipeline.records import Article, ArticleResult, Segment, TranslatedSegment
+
+    english = "We shall fight on the beaches, we shall never surrender."
+    pairs = (TranslatedSegment(Segment("a", 0, 0, "Il a cité Churchill.", index=0),
+                               "He quoted Churchill."),
+             TranslatedSegment(Segment("a", 0, 1, english, index=1), english))
+
+    class Stored:
+        def stored_result(self, article_id):
+            return ArticleResult("a", "a.txt", "ok", segments=pairs,
+                                 stats={"splits": 0, "kept_english": [1]})
+
+    article = Article("a", "", (f"Il a cité Churchill. {english}",), "a.txt")
+    (result,) = _rescored(Stored(), {"a": article})
+    assert "copied-source" not in result.flags and result.verdict == "ok"
+    assert result.stats["kept_english"] == [1]
