@@ -157,7 +157,8 @@ def empty(source: str, translation: str) -> dict[str, Any] | None:
 def not_english(source: str, translation: str) -> dict[str, Any] | None:
     """The translation is not in English.
 
-    Method: outputs under :data:`MIN_WORDS` words are not judged. Letters mostly outside the
+    Method: outputs under :data:`MIN_WORDS` words, capitalised words (names) left out, are not
+    judged. Letters mostly outside the
     Latin alphabet (:func:`pipeline.language.main_script`) are another language. Otherwise
     lingua chooses between French and English (high-accuracy models, as
     :func:`pipeline.language.is_english` uses); the output is French when French gets
@@ -178,13 +179,19 @@ def not_english(source: str, translation: str) -> dict[str, Any] | None:
     script = language.main_script(translation)
     if script is not None:
         return {"expected": "en", "found": f"script:{script.lower()}", "confidence": 1.0}
+    # Capitalised words (names, mostly French ones in French news) tell no language: "Jean-Marie
+    # Le Pen and François Bayrou clashed" is judged on "and clashed", too short to judge.
+    plain = [w for w in words if not w[:1].isupper()]
+    if len(plain) < MIN_WORDS:
+        return None
+    translation = " ".join(plain)
     french = _french_confidence(translation)
     markers = _MARKER.findall(fold(translation))
     marker_share = sum(m in _FRENCH_WORDS for m in markers) / max(1, len(markers))
     if french >= MIN_FRENCH_CONFIDENCE or (french >= LOW_FRENCH_CONFIDENCE
                                            and marker_share >= MIN_MARKER_SHARE):
         return {"expected": "en", "found": "fr", "confidence": round(french, 4)}
-    if len(words) >= 20 and french < 0.5:
+    if len(plain) >= 20 and french < 0.5:
         found = language.identify(translation)
         if found is not None and found.code not in ("en", "fr") and (
                 found.confidence >= language.MIN_OTHER_CONFIDENCE):

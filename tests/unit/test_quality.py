@@ -13,6 +13,7 @@ from pipeline.quality import (
     SEGMENT_CHECKS,
     SUMMARY_CHECKS,
     Flag,
+    not_english,
     quality_flags,
     segment_flags,
     summary_flags,
@@ -456,3 +457,13 @@ def test_verdict_weak_flags_need_five_segments():
     assert verdict([_flag("length-ratio", 2, source_chars=200)]) == (
         "review", ["a sentence much shorter or longer than its source (segment 2)"])
     assert verdict([_flag("length-ratio", 2, source_chars=30)])[0] == "ok"
+
+
+@pytest.mark.parametrize("translation", [
+    "Jean-Marie Le Pen and François Bayrou clashed.",
+    "He played for Paris Saint-Germain and Olympique de Marseille.",
+    "Le Monde and Libération reported it.",
+    "The town hall of Châlons-en-Champagne reacted.",
+])
+def test_english_full_of_french_names_is_english(translation: str) -> None:
+    assert not_english("source", translation) is None
