@@ -48,13 +48,18 @@ def models_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _run_dir(parser: argparse.ArgumentParser) -> None:
+    """``--run DIR``: the stored run a command works on."""
+    parser.add_argument("--run", required=True, metavar="DIR", help="the run's output.dir")
+
+
 def evaluate_parser() -> argparse.ArgumentParser:
     """The parser for ``run.py evaluate``."""
     parser = argparse.ArgumentParser(
         prog="run.py evaluate", description="Score a stored run again without translating "
         "again: new references, new metrics. Rewrites its scores, results, metrics.json and "
         "report.html.")
-    parser.add_argument("--run", required=True, metavar="DIR", help="the run's output.dir")
+    _run_dir(parser)
     parser.add_argument("--references", metavar="PATH",
                         help="reference translations (replaces input.references of the run)")
     return parser
@@ -79,7 +84,7 @@ def report_parser() -> argparse.ArgumentParser:
         prog="run.py report", description="Write report.html again from a run's "
         "pipeline.sqlite: one self-contained page with every article (summary, verdict, flags, "
         "French beside English, scores) and the run (models, timings, config).")
-    parser.add_argument("--run", required=True, metavar="DIR", help="the run's output.dir")
+    _run_dir(parser)
     parser.add_argument("--run-id", type=int, metavar="N",
                         help="which run of the database (default: the latest)")
     return parser

@@ -352,7 +352,7 @@ def test_flags_verdict_and_support_agree_everywhere(store: Store) -> None:
     run = store.open("demo", {}).run_id
     result = ok_result()
     store.commit([result])
-    (line, _) = (lines(store.results_path)[0], None)
+    line = lines(store.results_path)[0]
     assert line["verdict"] == "review"
     assert line["verdict_reasons"] == ["a loop in segment 2", "a number the text does not have"]
     assert line["flag_details"] == [f.as_dict() for f in result.issues]
@@ -370,5 +370,7 @@ def test_flags_verdict_and_support_agree_everywhere(store: Store) -> None:
     assert "- `repeated-ngram` (segment 2: Deuxième phrase.): expected: no loop; found: the " \
            "the the" in brief
     loaded = store.stored_result(result.article_id)
-    assert (loaded.verdict, loaded.reasons, loaded.issues, loaded.support) == (
-        result.verdict, result.reasons, result.issues, result.support)
+    assert (loaded.verdict, loaded.reasons, loaded.support) == (
+        result.verdict, result.reasons, result.support)
+    # Flag equality leaves evidence out: compare the whole records
+    assert [f.as_dict() for f in loaded.issues] == [f.as_dict() for f in result.issues]
