@@ -281,6 +281,29 @@ class CTranslate2Engine:
                  max_new_tokens: Callable[[int], int], batch_tokens: int = 1 << 30,
                  on_batch: Callable[[list[int]], None] | None = None,
                  **kwargs: Any) -> list[str]:
+        """Generate for each text (see :meth:`generate_scored`), without the scores."""
+        return [text for text, _ in self._generate(texts, batch_size, max_new_tokens,
+                                                   batch_tokens, on_batch, False, kwargs)]
+
+    def generate_scored(self, texts: Sequence[str], *, batch_size: int,
+                        max_new_tokens: Callable[[int], int], batch_tokens: int = 1 << 30,
+                        on_batch: Callable[[list[int]], None] | None = None,
+                        **kwargs: Any) -> list[tuple[str, float]]:
+        """Each output with its mean natural log-probability per generated token.
+
+        CTranslate2's hypothesis score is the sum of the tokens' log-probabilities divided by
+        ``length ** length_penalty`` (greedy search too), ``length`` counting the end token
+        when one was generated (it stops at ``max_decoding_length`` without one); the score
+        is multiplied back and divided by the length, so the mean does not depend on the
+        length penalty.
+        """
+        return self._generate(texts, batch_size, max_new_tokens, batch_tokens, on_batch, True,
+                              kwargs)
+
+    def _generate(self, texts: Sequence[str], batch_size: int,
+                  max_new_tokens: Callable[[int], int], batch_tokens: int,
+                  on_batch: Callable[[list[int]], None] | None, scored: bool,
+                  kwargs: dict[str, Any]) -> list[tuple[str, float]]:
         """Generate for each text, longest first in token-budgeted batches; input order kept.
 
         ``on_batch`` is called with the indices (into ``texts``) of each batch once it is done.
@@ -297,6 +320,9 @@ class CTranslate2Engine:
         """
         translator = self.translator  # loaded first: the options depend on its vocabulary
         options = self._options(kwargs)
+        if scored:
+            options |= {"return_scores": True, "return_end_token": True}
+        penalty = float(options.get("length_penalty", 1.0))
         tokens = [self._tokens(text) for text in texts]
         lengths = [len(t) for t in tokens]
         bounds = [max_new_tokens(n) for n in lengths]
@@ -312,14 +338,22 @@ class CTranslate2Engine:
                 **options)))
         hypotheses = []
         for batch, results in pending:  # in submission order: a late batch waits for none
-            hypotheses.append((batch, [r.result().hypotheses[0] for r in results]))
+            hypotheses.append((batch, [r.result() for r in results]))
             if on_batch:
                 on_batch(batch)
         self.model_seconds += time.perf_counter() - start
-        outputs = [""] * len(texts)
-        for batch, tokens_out in hypotheses:
-            for i, hypothesis in zip(batch, tokens_out, strict=True):
-                outputs[i] = self._detokenize(hypothesis)
+        outputs: list[tuple[str, float]] = [("", 0.0)] * len(texts)
+        end = self.tokenizer.eos_token
+        for batch, found in hypotheses:
+            for i, result in zip(batch, found, strict=True):
+                hypothesis = result.hypotheses[0]
+                mean = 0.0
+                if scored:
+                    n = max(1, len(hypothesis))
+                    mean = result.scores[0] * n ** penalty / n
+                    if hypothesis and hypothesis[-1] == end:
+                        hypothesis = hypothesis[:-1]
+                outputs[i] = (self._detokenize(hypothesis), mean)
         return outputs
 
     def _tokens(self, text: str) -> list[str]:

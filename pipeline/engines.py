@@ -58,6 +58,14 @@ class Engine(Protocol):
         to its output bound; ``on_batch`` gets the indices each finished batch covered."""
         ...
 
+    def generate_scored(self, texts: Sequence[str], *, batch_size: int,
+                        max_new_tokens: Callable[[int], int], batch_tokens: int = 1 << 30,
+                        on_batch: Callable[[list[int]], None] | None = None,
+                        **kwargs: Any) -> list[tuple[str, float]]:
+        """:meth:`generate`, each output with its mean natural log-probability per generated
+        token (the end token counted when one was generated)."""
+        ...
+
 
 # Backend name -> module with ``load_engine(settings, model_dir, *, models_dir, section)``.
 BACKENDS: dict[str, str] = {

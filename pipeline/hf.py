@@ -280,6 +280,27 @@ class Seq2Seq:
                  max_new_tokens: Callable[[int], int], batch_tokens: int = 1 << 30,
                  on_batch: Callable[[list[int]], None] | None = None,
                  **kwargs: Any) -> list[str]:
+        """Generate for each text (see :meth:`generate_scored`), without the scores."""
+        return self._generate(texts, batch_size, max_new_tokens, batch_tokens, on_batch,
+                              False, kwargs)[0]
+
+    def generate_scored(self, texts: Sequence[str], *, batch_size: int,
+                        max_new_tokens: Callable[[int], int], batch_tokens: int = 1 << 30,
+                        on_batch: Callable[[list[int]], None] | None = None,
+                        **kwargs: Any) -> list[tuple[str, float]]:
+        """Each output with its mean token log-probability (:func:`mean_logprobs`).
+
+        Keeps every step's logits of the batch (and beams) until the batch ends: about
+        ``rows * beams * vocabulary * 4`` bytes per generated token.
+        """
+        outputs, scores = self._generate(texts, batch_size, max_new_tokens, batch_tokens,
+                                         on_batch, True, kwargs)
+        return list(zip(outputs, scores, strict=True))
+
+    def _generate(self, texts: Sequence[str], batch_size: int,
+                  max_new_tokens: Callable[[int], int], batch_tokens: int,
+                  on_batch: Callable[[list[int]], None] | None, scored: bool,
+                  kwargs: dict[str, Any]) -> tuple[list[str], list[float]]:
         """Generate for each text, longest first in token-budgeted batches; input order kept.
 
         ``on_batch`` is called after each batch with the indices (into ``texts``) it finished.
@@ -295,6 +316,7 @@ class Seq2Seq:
         lengths = [self.count_tokens(t) for t in texts]
         order = sorted(range(len(texts)), key=lambda i: -lengths[i])
         outputs: list[str] = [""] * len(texts)
+        logprobs = [0.0] * len(texts)
         beams = kwargs.get("num_beams") or self.generation_default("num_beams") or 1
         eos = self.generation_default("forced_eos_token_id")
         if eos is None:
@@ -314,15 +336,51 @@ class Seq2Seq:
             with torch.inference_mode():
                 # max_length (decoder start token included) rather than max_new_tokens, so that it
                 # replaces the generation config's max_length instead of clashing with it.
+                if scored:
+                    extra |= {"return_dict_in_generate": True, "output_logits": True}
                 generated = model.generate(**encoded, max_length=max(bounds) + 1, **extra,
                                            **kwargs)
+                if scored:
+                    stops = {eos, *_ids(model.generation_config.eos_token_id)} - {None}
+                    for i, value in zip(batch, mean_logprobs(model, generated, stops),
+                                        strict=True):
+                        logprobs[i] = value
+                    generated = generated.sequences
             self.model_seconds += time.perf_counter() - start
             decoded = self.tokenizer.batch_decode(generated, skip_special_tokens=True)
             for i, text in zip(batch, decoded, strict=True):
                 outputs[i] = text.strip()
             if on_batch:
                 on_batch(batch)
-        return outputs
+        return outputs, logprobs
+
+
+def _ids(value: Any) -> list[Any]:
+    return list(value) if isinstance(value, (list, tuple)) else [value]
+
+
+def mean_logprobs(model: Any, out: Any, stops: set[int]) -> list[float]:
+    """The mean natural log-probability per generated token of each returned sequence.
+
+    ``out`` is ``generate``'s output with ``return_dict_in_generate`` and ``output_logits``:
+    the model's raw logits (before any logits processor: forced or banned tokens, row bounds),
+    so a forced end token counts with the probability the model gave it, as teacher forcing
+    on the output would. Every generated token counts, the decoder start token does not; the
+    end token counts when there is one (the first of ``stops``); padding after it does not.
+    """
+    import torch
+
+    beam_indices = getattr(out, "beam_indices", None)
+    steps = model.compute_transition_scores(out.sequences, out.logits, beam_indices,
+                                            normalize_logits=True).float()
+    tokens = out.sequences[:, -steps.shape[1]:]
+    ended = torch.isin(tokens, torch.tensor(sorted(stops), device=tokens.device)) \
+        if stops else torch.zeros_like(tokens, dtype=torch.bool)
+    keep = (ended.long().cumsum(1) - ended.long()) == 0  # up to the first end token
+    if beam_indices is not None:
+        keep &= beam_indices[:, :steps.shape[1]] >= 0
+    total = torch.where(keep, steps, torch.zeros_like(steps)).sum(1)
+    return (total / keep.sum(1).clamp(min=1)).tolist()
 
 
 def load_engine(settings: Any, model_dir: Path, *, models_dir: str | Path = "models",

@@ -146,6 +146,10 @@ class CachedTranslator(_Cached):
         self._counts = namespace({"kind": "tokens", "model": self.key.get("model"),
                                   "weights": self.key.get("weights")})
         self._new_counts: dict[str, str] = {}
+        # Mean log-probabilities (repr of a float) of the translations, by source, in their
+        # own namespace: the memory's table is unchanged, and a translation stored without
+        # one (by an older version, or by translate()) has a None score.
+        self._logprobs = namespace({"kind": "translation-logprob", **self.key})
 
     def count_tokens(self, text: str) -> int:
         """The model's token count for ``text``, from the memory when it has been seen."""
@@ -160,10 +164,38 @@ class CachedTranslator(_Cached):
 
     def translate(self, texts: Sequence[str], progress: Any = None) -> list[str]:
         """Translate, reusing every translation the memory already holds."""
+        self._store_counts()
+        return self._through(texts, self.inner.translate, progress)
+
+    def translate_scored(self, texts: Sequence[str], progress: Any = None
+                         ) -> list[tuple[str, float | None]]:
+        """Translate with the model's mean log-probabilities, both reused from the memory.
+
+        A translation computed now stores its score beside it; a remembered translation gets
+        its remembered score, or None when it was stored without one.
+        """
+        self._store_counts()
+        inner = getattr(self.inner, "translate_scored", None)
+        fresh: dict[str, str] = {}
+
+        def call(todo: list[str], progress: Any = None) -> list[str]:
+            pairs = (inner(todo, progress=progress) if inner is not None
+                     else [(t, None) for t in self.inner.translate(todo, progress=progress)])
+            fresh.update((source, repr(float(score))) for source, (_, score)
+                         in zip(todo, pairs, strict=True) if score is not None)
+            return [text for text, _ in pairs]
+
+        outputs = self._through(texts, call, progress)
+        if fresh:
+            self.memory.store(self._logprobs, fresh)
+        scores = self.memory.lookup(self._logprobs, texts)
+        return [(output, float(scores[t]) if t in scores else None)
+                for t, output in zip(texts, outputs, strict=True)]
+
+    def _store_counts(self) -> None:
         if self._new_counts:
             self.memory.store(self._counts, self._new_counts)
             self._new_counts = {}
-        return self._through(texts, self.inner.translate, progress)
 
 
 class CachedSummariser(_Cached):

@@ -28,7 +28,7 @@ from .records import (
     TranslatedSegment,
 )
 from .summarise import Summariser, build_summariser
-from .translate import Advance, Translator, one_to_one, translate_sorted
+from .translate import Advance, Translator, one_to_one, translate_sorted_scored
 
 Item = Article | ReadFailure
 
@@ -56,6 +56,10 @@ class Work:
     segments: list[Segment]
     splits: int
     translations: list[str] = field(default_factory=list)
+    # Aligned with ``translations``: the model's mean natural log-probability per generated
+    # token of each translation (end token included when generated); None for a kept segment,
+    # a translator without scores, or a memory entry stored without one.
+    logprobs: list[float | None] = field(default_factory=list)
     summary: str = ""
     summary_chunks: int | None = None
     error: str | None = None
@@ -257,25 +261,38 @@ def translate_work(work: Sequence[Work], translator: Translator, progress: Any =
     if not texts:  # read failures, or nothing to translate: no model is needed
         for w in live:
             w.translations = [s.source for s in w.segments]
+            w.logprobs = [None] * len(w.segments)
         return
     advance, complete = _stage_progress(progress or NullProgress(), "translate", len(texts))
     try:
-        flat = translate_sorted(translator, texts, progress=advance)
+        flat = translate_sorted_scored(translator, texts, progress=advance)
     except (ModelError, ConfigError):
         raise  # the model or the memory, not the articles: stop with one message
     except Exception:  # noqa: BLE001 - find which articles fail instead of failing them all
         for w in live:
             sources = [s.source for s in w.segments if s.index not in w.kept]
-            out = _isolate(w, "translate", lambda s=sources: translator.translate(s), len(sources))
-            w.translations = _with_kept(w, out or []) if out is not None else []
+            out = _isolate(w, "translate",
+                           lambda s=sources: translate_sorted_scored(translator, s), len(sources))
+            _fill(w, out)
         complete()
         return
     position = 0
     for w in live:
         wanted = len(w.segments) - len(w.kept)
-        w.translations = _with_kept(w, flat[position:position + wanted])
+        _fill(w, flat[position:position + wanted])
         position += wanted
     complete()
+
+
+def _fill(w: Work, translated: Sequence[tuple[str, float | None]] | None) -> None:
+    """Set the article's translations and log-probabilities (kept segments between); None:
+    its translation failed."""
+    if translated is None:
+        w.translations, w.logprobs = [], []
+        return
+    w.translations = _with_kept(w, [text for text, _ in translated])
+    scores = iter([score for _, score in translated])
+    w.logprobs = [None if s.index in w.kept else next(scores) for s in w.segments]
 
 
 def _kept_segments(segments: Sequence[Segment], keep_english: bool) -> dict[int, str]:
@@ -323,8 +340,8 @@ def summarise_work(work: Sequence[Work], summariser: Summariser, progress: Any =
     complete()
 
 
-def _isolate(w: Work, stage: str, call: Callable[[], list[str]], expected: int
-             ) -> list[str] | None:
+def _isolate(w: Work, stage: str, call: Callable[[], list[Any]], expected: int
+             ) -> list[Any] | None:
     """Run one article's stage alone; on failure record why on the article and return None."""
     if w.error is not None:
         return None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence, Sized
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from .config import Config, TranslateConfig
 from .engines import Engine, build_engine
@@ -13,6 +13,7 @@ from .errors import PipelineError
 
 # Called after each batch with how many inputs it finished, for the progress display.
 Advance = Callable[[int], None]
+T = TypeVar("T")
 
 
 class Translator(Protocol):
@@ -29,6 +30,12 @@ class Translator(Protocol):
     def translate(self, texts: Sequence[str], progress: Advance | None = None) -> list[str]:
         """Translate ``texts`` (1:1, in order), calling ``progress(n)`` after each batch."""
         ...
+
+    def translate_scored(self, texts: Sequence[str], progress: Advance | None = None
+                         ) -> list[tuple[str, float | None]]:
+        """Each translation with the model's mean log-probability per generated token (see
+        :func:`translate_sorted_scored`); None where there is none (this default: always)."""
+        return [(text, None) for text in self.translate(texts, progress)]
 
     def count_tokens(self, text: str) -> int:
         """Number of model input tokens of ``text`` (to keep segments within the limit)."""
@@ -89,17 +96,33 @@ class ModelTranslator:
 
         ``progress(n)`` is called after each batch with the number of texts it finished.
         """
+        return [text for text, _ in self._translate(texts, progress, scored=False)]
+
+    def translate_scored(self, texts: Sequence[str], progress: Advance | None = None
+                         ) -> list[tuple[str, float | None]]:
+        """:meth:`translate`, each output with its mean natural log-probability per generated
+        token (end token included when generated) from the engine's ``generate_scored``;
+        None for an empty text, or when the engine has no ``generate_scored``."""
+        return self._translate(texts, progress, scored=True)
+
+    def _translate(self, texts: Sequence[str], progress: Advance | None, scored: bool
+                   ) -> list[tuple[str, float | None]]:
         todo = [i for i, text in enumerate(texts) if text.strip()]
-        outputs = [""] * len(texts)
+        outputs: list[tuple[str, float | None]] = [("", None)] * len(texts)
         if progress and len(todo) < len(texts):
             progress(len(texts) - len(todo))
         on_batch = (lambda done: progress(len(done))) if progress else None
-        done = self.engine.generate([texts[i] for i in todo], batch_size=self.batch_size,
-                                    batch_tokens=self.settings.batch_tokens,
-                                    max_new_tokens=self._bound, on_batch=on_batch,
-                                    **self.decoding())
-        for i, text in zip(todo, done, strict=True):
-            outputs[i] = text
+        generate_scored = getattr(self.engine, "generate_scored", None) if scored else None
+        options: dict[str, Any] = {"batch_size": self.batch_size,
+                                   "batch_tokens": self.settings.batch_tokens,
+                                   "max_new_tokens": self._bound, "on_batch": on_batch,
+                                   **self.decoding()}
+        inputs = [texts[i] for i in todo]
+        done: list[tuple[str, float | None]] = (
+            list(generate_scored(inputs, **options)) if generate_scored is not None
+            else [(text, None) for text in self.engine.generate(inputs, **options)])
+        for i, pair in zip(todo, done, strict=True):
+            outputs[i] = pair
         return outputs
 
     @property
@@ -130,7 +153,23 @@ def translate_sorted(translator: Translator, texts: Sequence[str], *,
     return outputs
 
 
-def one_to_one(outputs: Sequence[str], inputs: Sized, what: str) -> list[str]:
+def translate_sorted_scored(translator: Translator, texts: Sequence[str], *,
+                            progress: Advance | None = None) -> list[tuple[str, float | None]]:
+    """:func:`translate_sorted` with each translation's mean log-probability per generated
+    token (``translator.translate_scored``; None scores for a translator without it)."""
+    scored = getattr(translator, "translate_scored", None)
+    order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+    inputs = [texts[i] for i in order]
+    pairs = (list(scored(inputs, progress=progress)) if scored is not None
+             else [(t, None) for t in translator.translate(inputs, progress=progress)])
+    done = one_to_one(pairs, order, "translator")
+    outputs: list[tuple[str, float | None]] = [("", None)] * len(texts)
+    for i, pair in zip(order, done, strict=True):
+        outputs[i] = pair
+    return outputs
+
+
+def one_to_one(outputs: Sequence[T], inputs: Sized, what: str) -> list[T]:
     """Check that a model stage gave exactly one output per input, so nothing is lost."""
     if len(outputs) != len(inputs):
         raise PipelineError(f"{what} returned {len(outputs)} outputs for {len(inputs)} inputs")
