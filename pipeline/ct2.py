@@ -16,6 +16,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import math
 import os
 import re
 import shutil
@@ -27,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError, ModelError
-from .hf import ModelFiles, token_batches
+from .hf import TOKEN_FLOOR, ModelFiles, token_batches
 from .models import fingerprint
 
 CONVERTED_DIR = "ctranslate2"
@@ -351,6 +352,8 @@ class CTranslate2Engine:
                 if scored:
                     n = max(1, len(hypothesis))
                     mean = result.scores[0] * n ** penalty / n
+                    if not math.isfinite(mean):  # a token it gave no probability
+                        mean = TOKEN_FLOOR
                     if hypothesis and hypothesis[-1] == end:
                         hypothesis = hypothesis[:-1]
                 outputs[i] = (self._detokenize(hypothesis), mean)

@@ -29,7 +29,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 
 # --------------------------------------------------------------------------------------------
@@ -140,6 +140,33 @@ EN_FULL_MONTHS = {name: number for name, number in EN_MONTHS.items()
 _MONTH_ALONE = re.compile(r"\b(?:" + "|".join(sorted({*FR_FULL_MONTHS, *EN_FULL_MONTHS},
                                                        key=len, reverse=True)) + r")\b",
                           re.IGNORECASE)
+# A list or range of days sharing one month: "les 12 et 13 mars", "du 12 au 19 mars",
+# "12, 13 and 14 March"; in English also "March 12 and 13", "March 12-19".
+_LIST_DAY = r"(?:[12]\d|3[01]|0?[1-9])(?:er|re|st|nd|rd|th)?"
+_DAY_LINK = r"\s*(?:,|et|and|au|à|to|through|-|–|—)\s*(?:(?:le|the)\s+)?"
+_DAYS_THEN_MONTH = re.compile(
+    r"(?<![\w.,])(?P<days>" + _LIST_DAY + r"(?:" + _DAY_LINK + _LIST_DAY + r")+)"
+    r"(?:\s+of)?\s+(?P<month>" + _MONTH_NAMES + r")\b\.?(?:,?\s+(?P<y>\d{4})(?!\w))?",
+    re.IGNORECASE)
+_MONTH_THEN_DAYS = re.compile(
+    r"\b(?P<month>" + _MONTH_NAMES + r")\b\.?\s+(?:the\s+)?(?P<days>" + _LIST_DAY
+    + r"(?:" + _DAY_LINK + _LIST_DAY + r")+)(?!\w|[.,]\d)(?:,?\s+(?P<y>\d{4})(?!\w))?",
+    re.IGNORECASE)
+# Idioms whose numbers a translation may drop or keep ("24 heures sur 24": "around the clock",
+# "24 hours a day", "24/7"): read as soft numbers, never required.
+_IDIOM_FR = re.compile(r"(?<![\w.,])(?:24\s?(?:h|heures)\s?(?:sur|/)\s?24|7\s?j(?:ours)?\s?"
+                       r"(?:sur|/)\s?7|365\s?jours\s?(?:sur|/)\s?365)(?!\w)", re.IGNORECASE)
+_IDIOM_EN = re.compile(r"(?<![\w.,])(?:24/7|24/7/365|24 hours a day|seven days a week|"
+                       r"365 days a year)(?!\w)", re.IGNORECASE)
+# A regnal number after a capitalised name: "François Ier", "Napoléon III" (as a name, its
+# English form may have no number: "Francis I").
+_REGNAL_FR = re.compile(r"\b[A-ZÀ-Ý][\wÀ-ÿ'’-]+\s+(?P<roman>[IVX]{1,5})(?:er|re)?(?![\wÀ-ÿ])")
+# Noon and midnight: "à midi", "at noon", "12 noon", "minuit", "midnight".
+_NOON_FR = re.compile(r"\b(?:à|vers|dès|avant|après|jusqu['’]à|de|entre)\s+(?P<w>midi|minuit)\b")
+_NOON_EN = re.compile(r"(?<![\w.,])(?:12\s+)?(?P<w>noon|midday|midnight)\b", re.IGNORECASE)
+# A month and a year in two digits naming an event: "Mai 68" (May '68, May 1968).
+_EVENT_FR = re.compile(r"\b(?P<month>[Mm]ai|[Jj]uin)\s+(?P<y>[4-9]\d)\b(?![.,]?\d)")
+
 _GROUP_SEPARATOR = re.compile(r"[ \u00a0\u202f.,](?=\d{3}(?!\d))")
 
 
@@ -310,6 +337,36 @@ def quantities(text: str, lang: str = "fr") -> list[Quantity]:
             found.append(quantity)
         spans.take(start, end)
 
+    for match in (_IDIOM_FR if lang == "fr" else _IDIOM_EN).finditer(text):
+        numbers = [Decimal(n) for n in re.findall(r"\d+", match[0])]
+        if lang == "en" and not numbers:
+            numbers = [Decimal(7)] if "seven" in match[0].lower() else []
+        for value in dict.fromkeys(numbers):
+            found.append(_number([value], match.span(), soft=True))
+        spans.take(*match.span())
+    if lang == "fr":
+        for match in _EVENT_FR.finditer(text):
+            year = 1900 + int(match["y"])
+            found.append(_number([Decimal(match["y"]), Decimal(year)], match.span(), soft=True))
+            found.append(replace(_date([(year, _month(match["month"], lang) or 5, 0)],
+                                       match.span()), soft=True))
+            spans.take(*match.span())
+    lists = [_DAYS_THEN_MONTH] if lang == "fr" else [_DAYS_THEN_MONTH, _MONTH_THEN_DAYS]
+    for pattern in lists:
+        for match in pattern.finditer(text):
+            month = _month(match["month"], lang)
+            if month is None or not spans.free(*match.span()):
+                continue
+            year = int(match["y"]) if match["y"] else 0
+            for day in re.finditer(r"\d+", match["days"]):
+                start = match.start("days") + day.start()
+                add(_date([(year, month, int(day[0]))], (start, start + len(day[0]))),
+                    start, start + len(day[0]))
+            spans.take(*match.span())
+    for match in (_NOON_FR if lang == "fr" else _NOON_EN).finditer(text):
+        if spans.free(*match.span("w")):
+            hour = 0 if match["w"].lower() in ("minuit", "midnight") else 12
+            add(_time(hour, 0, match.span()), *match.span())
     for match in _ISO_DATE.finditer(text):
         y, m, d = int(match["y"]), int(match["m"]), int(match["d"])
         if 1 <= m <= 12 and 1 <= d <= 31:
@@ -374,6 +431,11 @@ def quantities(text: str, lang: str = "fr") -> list[Quantity]:
         if spans.free(*match.span()):
             add(_decade(int(match["y"]), match.span()), *match.span())
     if lang == "fr":
+        for match in _REGNAL_FR.finditer(text):
+            value = _roman(match["roman"])
+            if value is not None and spans.free(*match.span("roman")):
+                add(_number([Decimal(value)], match.span("roman"), soft=True),
+                    *match.span("roman"))
         for match in _ROMAN.finditer(text):
             value = _roman(match["roman"])
             if value is not None and spans.free(*match.span()):
@@ -659,7 +721,16 @@ EQUIVALENTS: tuple[tuple[str, ...], ...] = (
     ("saint-pétersbourg", "st petersburg", "st. petersburg", "saint petersburg", "petersburg"),
     ("pétersbourg", "petersburg"), ("otan", "nato"), ("fmi", "imf"),
     ("oms", "who", "world health organization"), ("ocde", "oecd"), ("bce", "ecb"),
-    ("opep", "opec"), ("al-qaïda", "al-qaida", "al qaida", "al-qaeda", "al qaeda", "qaeda"),
+    ("opep", "opec"), ("pib", "gdp", "gross domestic product", "economy"),
+    ("pnb", "gnp", "gross national product"), ("tva", "vat", "value added tax", "sales tax"),
+    ("pme", "sme", "smes", "small businesses", "small business", "small firms",
+     "small companies", "small and medium-sized enterprises", "small and medium enterprises",
+     "small and medium-sized businesses", "small and medium-sized companies"),
+    ("smic", "minimum wage"), ("hlm", "social housing", "council housing", "public housing"),
+    ("sdf", "homeless"), ("ivg", "abortion", "abortions"), ("bac", "baccalaureate"),
+    ("ps", "socialist party", "socialists", "socialist"), ("fn", "national front"),
+    ("rn", "national rally"), ("sncf", "french railways", "rail operator"),
+    ("al-qaïda", "al-qaida", "al qaida", "al-qaeda", "al qaeda", "qaeda"),
     ("aqmi", "aqim"), ("corse", "corsica"), ("bretagne", "brittany"),
     ("normandie", "normandy"), ("bourgogne", "burgundy"), ("savoie", "savoy"),
     ("alpes", "alps"), ("méditerranée", "mediterranean"), ("atlantique", "atlantic"),
@@ -1176,6 +1247,9 @@ def name_found(name: Name, text: str, seen: tuple[set[str], str, set[str]] | Non
         seen: ``text_words(text)``, when already computed.
     """
     seen = seen if seen is not None else text_words(text)
+    whole = _EQUIVALENT_INDEX.get(fold(name.text), ())
+    if any(_has_form(form, seen[0], seen[1]) for form in whole):
+        return True  # "Côte d'Ivoire" = "Ivory Coast": the name as a whole has an equivalent
     initials: set[str] | None = None
     found = 0
     for word in name.words:

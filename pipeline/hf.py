@@ -290,8 +290,8 @@ class Seq2Seq:
                         **kwargs: Any) -> list[tuple[str, float]]:
         """Each output with its mean token log-probability (:func:`mean_logprobs`).
 
-        Keeps every step's logits of the batch (and beams) until the batch ends: about
-        ``rows * beams * vocabulary * 4`` bytes per generated token.
+        The source is encoded once for both; the rescoring pass costs one decoder forward
+        over the output (no beams), its memory bounded by :data:`RESCORE_BYTES`.
         """
         outputs, scores = self._generate(texts, batch_size, max_new_tokens, batch_tokens,
                                          on_batch, True, kwargs)
@@ -336,16 +336,17 @@ class Seq2Seq:
             with torch.inference_mode():
                 # max_length (decoder start token included) rather than max_new_tokens, so that it
                 # replaces the generation config's max_length instead of clashing with it.
-                if scored:
-                    extra |= {"return_dict_in_generate": True, "output_logits": True}
+                if scored:  # encoded once, for generate and for the rescoring
+                    states = model.get_encoder()(**encoded).last_hidden_state
+                    extra["encoder_outputs"] = _encoder_states(states)
                 generated = model.generate(**encoded, max_length=max(bounds) + 1, **extra,
                                            **kwargs)
                 if scored:
                     stops = {eos, *_ids(model.generation_config.eos_token_id)} - {None}
-                    for i, value in zip(batch, mean_logprobs(model, generated, stops),
-                                        strict=True):
+                    found = mean_logprobs(model, states, encoded["attention_mask"], generated,
+                                          stops)
+                    for i, value in zip(batch, found, strict=True):
                         logprobs[i] = value
-                    generated = generated.sequences
             self.model_seconds += time.perf_counter() - start
             decoded = self.tokenizer.batch_decode(generated, skip_special_tokens=True)
             for i, text in zip(batch, decoded, strict=True):
@@ -359,28 +360,60 @@ def _ids(value: Any) -> list[Any]:
     return list(value) if isinstance(value, (list, tuple)) else [value]
 
 
-def mean_logprobs(model: Any, out: Any, stops: set[int]) -> list[float]:
-    """The mean natural log-probability per generated token of each returned sequence.
+def _encoder_states(states: Any) -> Any:
+    """``encoder_outputs`` for ``generate``: a fresh wrapper, as generate expands it for beam
+    search in place."""
+    from transformers.modeling_outputs import BaseModelOutput
 
-    ``out`` is ``generate``'s output with ``return_dict_in_generate`` and ``output_logits``:
-    the model's raw logits (before any logits processor: forced or banned tokens, row bounds),
-    so a forced end token counts with the probability the model gave it, as teacher forcing
-    on the output would. Every generated token counts, the decoder start token does not; the
-    end token counts when there is one (the first of ``stops``); padding after it does not.
+    return BaseModelOutput(last_hidden_state=states)
+
+
+# A token's log-probability is counted as no lower than this: an end token that a logits
+# processor forced where the model gives it no probability (an underflow to -inf) would
+# otherwise make the mean -inf, which JSON cannot hold.
+TOKEN_FLOOR = -100.0
+# Logits held at once while rescoring (float32 bytes): rows * positions * vocabulary * 4.
+RESCORE_BYTES = 64 << 20
+
+
+def mean_logprobs(model: Any, states: Any, mask: Any, sequences: Any, stops: set[int], *,
+                  budget: int = RESCORE_BYTES) -> list[float]:
+    """The mean natural log-probability per generated token of each of ``sequences``.
+
+    Teacher forcing: the decoder is run once more over the generated tokens (``sequences``,
+    ``(rows, 1 + steps)``, decoder start token first) on the encoder's ``states`` (``(rows,
+    source tokens, width)``, with the source ``mask``), and each token's log-probability under
+    the model's raw distribution (before any logits processor: forced, banned or bounded
+    tokens) is averaged: every generated token counts, the decoder start token does not, the
+    end token counts when there is one (the first of ``stops``), padding after it does not; a
+    token's log-probability is floored at :data:`TOKEN_FLOOR`.
+    This is the "TP" unsupervised quality estimate of Fomicheva et al. (2020), "Unsupervised
+    Quality Estimation for Neural Machine Translation", TACL 8. Rows go through in groups
+    whose logits stay under ``budget`` bytes, so memory does not grow with the batch or the
+    beam; generate's own scores would keep every step's logits of every beam.
     """
     import torch
 
-    beam_indices = getattr(out, "beam_indices", None)
-    steps = model.compute_transition_scores(out.sequences, out.logits, beam_indices,
-                                            normalize_logits=True).float()
-    tokens = out.sequences[:, -steps.shape[1]:]
-    ended = torch.isin(tokens, torch.tensor(sorted(stops), device=tokens.device)) \
-        if stops else torch.zeros_like(tokens, dtype=torch.bool)
-    keep = (ended.long().cumsum(1) - ended.long()) == 0  # up to the first end token
-    if beam_indices is not None:
-        keep &= beam_indices[:, :steps.shape[1]] >= 0
-    total = torch.where(keep, steps, torch.zeros_like(steps)).sum(1)
-    return (total / keep.sum(1).clamp(min=1)).tolist()
+    labels = sequences[:, 1:]
+    if labels.shape[1] == 0:
+        return [0.0] * sequences.shape[0]
+    ended = (torch.isin(labels, torch.tensor(sorted(stops), device=labels.device)) if stops
+             else torch.zeros_like(labels, dtype=torch.bool)).long()
+    keep = (ended.cumsum(1) - ended) == 0  # up to the first end token, itself included
+    vocabulary = model.get_output_embeddings().weight.shape[0]
+    group = max(1, budget // (labels.shape[1] * vocabulary * 4))
+    means: list[float] = []
+    for start in range(0, labels.shape[0], group):
+        rows = slice(start, start + group)
+        logits = model(encoder_outputs=_encoder_states(states[rows]), attention_mask=mask[rows],
+                       decoder_input_ids=sequences[rows, :-1]).logits
+        steps = logits.float().log_softmax(-1).gather(-1, labels[rows, :, None]).squeeze(-1)
+        steps = steps.clamp(min=TOKEN_FLOOR)  # finite, whatever the model ruled out
+        del logits
+        kept = keep[rows]
+        total = torch.where(kept, steps, torch.zeros_like(steps)).sum(1)
+        means.extend((total / kept.sum(1).clamp(min=1)).tolist())
+    return means
 
 
 def load_engine(settings: Any, model_dir: Path, *, models_dir: str | Path = "models",

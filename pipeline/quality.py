@@ -73,7 +73,7 @@ from pipeline.records import Flag
 
 __all__ = [
     "Flag", "SEGMENT_CHECKS", "SUMMARY_CHECKS", "WEAK_FLAGS", "segment_flags", "summary_flags",
-    "verdict", "is_weak", "quality_flags",
+    "verdict", "is_weak", "quality_flags", "low_confidence", "MIN_LOGPROB",
 ]
 
 #: English is usually a little shorter than French (ratio about 0.9); outside these bounds a
@@ -110,11 +110,18 @@ MIN_SUPPORT_GAIN = 0.2
 MAX_SUPPORT_SENTENCES = 3
 #: Summary sentences with fewer content words than this are linked but not judged ("Ms.").
 MIN_JUDGED_WORDS = 3
+#: A translation whose mean token log-probability (the model's own confidence) is below this is
+#: ``low-confidence``: a geometric-mean token probability under 0.22. Mean log-probability is
+#: the best of the unsupervised glass-box quality estimates of Fomicheva et al. (2020) and the
+#: simplest strong hallucination detector of Guerreiro et al. (2023); this threshold is not
+#: calibrated on this model's outputs (they cannot be produced offline), so the flag is weak.
+MIN_LOGPROB = -1.5
 #: Weak flags do not make an article ``review`` alone (see :func:`verdict`) unless they fire on
 #: :data:`WEAK_REVIEW_SEGMENTS` segments or more: ``names-missing`` (a free but correct
-#: translation raises it on 4.6% of sentences), and ``length-ratio`` on a source shorter than
-#: :data:`WEAK_RATIO_CHARS` characters (where one word more or less swings the ratio).
-WEAK_FLAGS = frozenset({"names-missing"})
+#: translation raises it on 4.6% of sentences), ``low-confidence`` (its threshold is not
+#: calibrated), and ``length-ratio`` on a source shorter than :data:`WEAK_RATIO_CHARS`
+#: characters (where one word more or less swings the ratio).
+WEAK_FLAGS = frozenset({"names-missing", "low-confidence"})
 WEAK_RATIO_CHARS = 80
 WEAK_REVIEW_SEGMENTS = 5
 
@@ -275,22 +282,33 @@ def _consecutive_repeat(tokens: list[str]) -> tuple[tuple[str, ...], int] | None
 
 def repeated_ngram(source: str, translation: str) -> dict[str, Any] | None:
     """A decoding loop: a 1- to 4-gram repeated :data:`REPEAT_LIMIT`+ times in a row, or a
-    4-gram seen :data:`REPEAT_LIMIT`+ times anywhere (tokens lower-cased; a number is one token).
+    4-gram seen :data:`REPEAT_LIMIT`+ times anywhere (tokens lower-cased; a number is one token),
+    unless the source repeats as much ("Non, non, non" -> "No, no, no").
 
-    Evidence: ``expected`` the most repeats allowed, ``found`` the repeats, ``ngram`` and
-    ``consecutive`` (in a row, or anywhere).
+    Evidence: ``expected`` the most repeats allowed, in words ("at most 2 in a row"),
+    ``found`` the repeats, ``ngram`` and ``consecutive`` (in a row, or anywhere).
     """
     tokens = _tokens(translation)
     repeat = _consecutive_repeat(tokens)
     consecutive = repeat is not None
     if repeat is None:
-        grams = Counter(tuple(tokens[i : i + 4]) for i in range(len(tokens) - 3))
-        gram, count = grams.most_common(1)[0] if grams else ((), 0)
-        if count < REPEAT_LIMIT:
+        gram, count = _most_common_4gram(tokens)
+        if count < REPEAT_LIMIT or count <= _most_common_4gram(_tokens(source))[1]:
             return None
         repeat = gram, count
-    return {"expected": REPEAT_LIMIT - 1, "found": repeat[1], "ngram": " ".join(repeat[0]),
-            "consecutive": consecutive}
+    else:
+        mirrored = _consecutive_repeat(_tokens(source))
+        if mirrored is not None and len(mirrored[0]) == len(repeat[0]) \
+                and repeat[1] <= mirrored[1]:
+            return None
+    where = "in a row" if consecutive else "times"
+    return {"expected": f"at most {REPEAT_LIMIT - 1} {where}", "found": repeat[1],
+            "ngram": " ".join(repeat[0]), "consecutive": consecutive}
+
+
+def _most_common_4gram(tokens: list[str]) -> tuple[tuple[str, ...], int]:
+    grams = Counter(tuple(tokens[i : i + 4]) for i in range(len(tokens) - 3))
+    return grams.most_common(1)[0] if grams else ((), 0)
 
 
 def odd_length_ratio(source: str, translation: str) -> dict[str, Any] | None:
@@ -371,8 +389,27 @@ SEGMENT_CHECKS: dict[str, Callable[[str, str], dict[str, Any] | None]] = {
 }
 
 
-def segment_flags(source: str, translation: str, index: int | None = None) -> list[Flag]:
-    """The checks of :data:`SEGMENT_CHECKS` that fire on one segment, in registry order.
+def low_confidence(logprob: float | None, threshold: float = MIN_LOGPROB
+                   ) -> dict[str, Any] | None:
+    """The model gave its own translation a low probability.
+
+    Method: the mean natural log-probability per generated token of the hypothesis under the
+    model (:func:`pipeline.hf.mean_logprobs`; CTranslate2's score with the length penalty
+    undone), compared with ``threshold`` (:data:`MIN_LOGPROB`). Source: Fomicheva et al.
+    (2020), "Unsupervised Quality Estimation for Neural Machine Translation", TACL 8 (the "TP"
+    estimate). None when there is no score.
+
+    Evidence: ``expected`` ">= threshold", ``found`` the mean log-probability (4 decimals).
+    """
+    if logprob is None or logprob >= threshold:
+        return None
+    return {"expected": f">= {threshold}", "found": round(logprob, 4)}
+
+
+def segment_flags(source: str, translation: str, index: int | None = None,
+                  logprob: float | None = None) -> list[Flag]:
+    """The checks of :data:`SEGMENT_CHECKS` that fire on one segment, in registry order, then
+    ``low-confidence`` (:func:`low_confidence`) when ``logprob`` is given.
 
     An empty translation is flagged ``empty`` alone: its length ratio and missing numbers follow
     from it and would only add noise. A copied source is not also flagged ``not-english``.
@@ -381,6 +418,7 @@ def segment_flags(source: str, translation: str, index: int | None = None) -> li
         source: The French source segment.
         translation: Its English translation.
         index: The segment's ``Segment.index`` within its article, kept on each flag.
+        logprob: The model's mean token log-probability of the translation, or None.
 
     Returns:
         One :class:`~pipeline.records.Flag` (scope ``segment``) per check that fired.
@@ -392,6 +430,8 @@ def segment_flags(source: str, translation: str, index: int | None = None) -> li
              if name != "empty" and (evidence := check(source, translation)) is not None]
     if any(f.name == "copied-source" for f in flags):
         flags = [f for f in flags if f.name != "not-english"]
+    if (evidence := low_confidence(logprob)) is not None:
+        flags.append(Flag("low-confidence", evidence, index))
     return flags
 
 
@@ -555,6 +595,8 @@ _REASONS = {
                      "sentences much shorter or longer than their source"),
     "numbers-changed": ("sentence with changed numbers", "sentences with changed numbers"),
     "names-missing": ("sentence with missing names", "sentences with missing names"),
+    "low-confidence": ("sentence the model is unsure of (low log-probability)",
+                       "sentences the model is unsure of (low log-probability)"),
     "invented-number": ("summary sentence with a number not in the text",
                         "summary sentences with numbers not in the text"),
     "invented-name": ("summary sentence with a name not in the text",
@@ -571,8 +613,9 @@ def verdict(flags: Sequence[Flag]) -> tuple[str, list[str]]:
 
     Rule: ``review`` when any flag fires, except the weak ones (:func:`is_weak`:
     ``names-missing``, which a free but correct translation also raises on a few sentences of an
-    article, and ``length-ratio`` on a short source): those make it ``review`` only when they
-    fire together on :data:`WEAK_REVIEW_SEGMENTS` or more distinct segments.
+    article, ``low-confidence``, and ``length-ratio`` on a short source): those make it
+    ``review`` only when they fire together on :data:`WEAK_REVIEW_SEGMENTS` or more distinct
+    segments.
 
     Reasons: one per flag name, in :data:`SEGMENT_CHECKS` then summary order, such as "2
     sentences with changed numbers (segments 3, 7)" or "a summary sentence not supported by
@@ -589,7 +632,7 @@ def verdict(flags: Sequence[Flag]) -> tuple[str, list[str]]:
     weak_decides = len(weak_segments) >= WEAK_REVIEW_SEGMENTS
     strong = any(not is_weak(f) for f in flags)
     outcome = "review" if strong or weak_decides else "ok"
-    order = [*SEGMENT_CHECKS, *SUMMARY_CHECKS]
+    order = [*SEGMENT_CHECKS, "low-confidence", *SUMMARY_CHECKS]
     grouped: dict[str, list[Flag]] = {}
     for flag in flags:
         grouped.setdefault(flag.name, []).append(flag)
@@ -601,8 +644,8 @@ def verdict(flags: Sequence[Flag]) -> tuple[str, list[str]]:
 
 
 def is_weak(flag: Flag) -> bool:
-    """Whether a flag is weak (see :data:`WEAK_FLAGS`): ``names-missing``, or ``length-ratio``
-    on a source under :data:`WEAK_RATIO_CHARS` characters."""
+    """Whether a flag is weak (see :data:`WEAK_FLAGS`): ``names-missing``, ``low-confidence``,
+    or ``length-ratio`` on a source under :data:`WEAK_RATIO_CHARS` characters."""
     if flag.name == "length-ratio":
         return flag.evidence.get("source_chars", 0) < WEAK_RATIO_CHARS
     return flag.name in WEAK_FLAGS

@@ -105,10 +105,17 @@ class Segment:
 
 @dataclass(frozen=True)
 class TranslatedSegment:
-    """A segment with its translation."""
+    """A segment with its translation.
+
+    ``logprob``: the model's mean natural log-probability per generated token of the
+    translation (end token included when generated; see :func:`pipeline.hf.mean_logprobs`),
+    in (-inf, 0]; None for a segment kept as it is, or a translation without one (a memory
+    entry stored without it, or a backend that gives none).
+    """
 
     segment: Segment
     translation: str
+    logprob: float | None = None
 
 
 @dataclass(frozen=True)

@@ -222,9 +222,11 @@ def load_article(conn: sqlite3.Connection, run: RunData, row: IndexRow) -> dict[
     """Everything the article's section shows: paragraphs (French beside English, flags by
     segment), the summary with its support, scores and the segment chart."""
     key = (run.run_id, row.article_id)
+    logprob = ", logprob" if "logprob" in run.columns.get("segments", set()) else ""
     segments = [dict(r) for r in conn.execute(
-        "SELECT idx, paragraph, sentence, piece, source, translation FROM segments WHERE "
-        "run_id = ? AND article_id = ? ORDER BY idx", key)] if "segments" in run.columns else []
+        f"SELECT idx, paragraph, sentence, piece, source, translation{logprob} FROM segments "
+        "WHERE run_id = ? AND article_id = ? ORDER BY idx", key)
+    ] if "segments" in run.columns else []
     flags = _flags(conn, run, row)
     by_segment: dict[int, list[dict[str, Any]]] = {}
     for flag in flags:

@@ -59,6 +59,7 @@ def score_article(article: Article, pairs: Sequence[TranslatedSegment], summary:
         "summary_chunks": summary_chunks,  # 0: the text is its own summary (no model call)
         "summary_is_text": bool(summary) and summary == " ".join(result.translation.split()),
         "flagged_segments": flagged,
+        **_confidence(pairs),
         **(language or {}),
         **article.reading,
     }
@@ -88,7 +89,8 @@ def _checks(pairs: Sequence[TranslatedSegment], body: Sequence[TranslatedSegment
     support; a check that raises becomes a ``checks-failed`` flag, never the run's end."""
     try:
         issues = [flag for p in pairs if p.segment.index not in kept
-                  for flag in segment_flags(p.segment.source, p.translation, p.segment.index)]
+                  for flag in segment_flags(p.segment.source, p.translation, p.segment.index,
+                                            p.logprob)]
         support: list[tuple[int, ...]] = []
         if summary:
             starts, sentences = _sentences_with_starts(body)
@@ -99,6 +101,20 @@ def _checks(pairs: Sequence[TranslatedSegment], body: Sequence[TranslatedSegment
     except Exception as exc:  # noqa: BLE001 - the translation stands; say the checks did not
         return [Flag("checks-failed", {"expected": "every check run",
                                        "found": f"{type(exc).__name__}: {exc}"})], []
+
+
+def _confidence(pairs: Sequence[TranslatedSegment]) -> dict[str, Any]:
+    """The model's confidence over the article's translated segments: ``logprob_mean`` (the
+    mean of the segments' mean token log-probabilities), ``logprob_min`` and the segment
+    holding it (``logprob_min_segment``), ``logprob_segments`` (how many have one); nothing
+    when no segment has one."""
+    scored = [(p.logprob, p.segment.index) for p in pairs if p.logprob is not None]
+    if not scored:
+        return {}
+    lowest = min(scored)
+    return {"logprob_mean": round(sum(v for v, _ in scored) / len(scored), 4),
+            "logprob_min": round(lowest[0], 4), "logprob_min_segment": lowest[1],
+            "logprob_segments": len(scored)}
 
 
 def _in_segments(flag: Flag, starts: Sequence[int]) -> Flag:

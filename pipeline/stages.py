@@ -365,7 +365,9 @@ def _english_body(w: Work) -> str:
 
 
 def _pairs(w: Work) -> list[TranslatedSegment]:
-    return [TranslatedSegment(s, t) for s, t in zip(w.segments, w.translations, strict=True)]
+    scores = w.logprobs if len(w.logprobs) == len(w.segments) else [None] * len(w.segments)
+    return [TranslatedSegment(s, t, p)
+            for s, t, p in zip(w.segments, w.translations, scores, strict=True)]
 
 
 def failure_result(f: ReadFailure, stats: dict[str, Any] | None = None) -> ArticleResult:

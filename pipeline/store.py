@@ -60,7 +60,8 @@ CREATE INDEX IF NOT EXISTS flags_article ON flags (run_id, article_id);
 CREATE TABLE IF NOT EXISTS segments (
     run_id INTEGER NOT NULL, article_id TEXT NOT NULL, idx INTEGER NOT NULL,
     paragraph INTEGER NOT NULL, sentence INTEGER NOT NULL, piece INTEGER NOT NULL,
-    source TEXT NOT NULL, translation TEXT NOT NULL, PRIMARY KEY (run_id, article_id, idx));
+    source TEXT NOT NULL, translation TEXT NOT NULL, logprob REAL,
+    PRIMARY KEY (run_id, article_id, idx));
 CREATE TABLE IF NOT EXISTS summaries (
     run_id INTEGER NOT NULL, article_id TEXT NOT NULL, summary TEXT NOT NULL,
     PRIMARY KEY (run_id, article_id));
@@ -78,7 +79,9 @@ CREATE INDEX IF NOT EXISTS scores_article ON scores (run_id, article_id);
 # again (its files cannot be rebuilt from its rows); a new run in such a database adds them.
 _ADDED_COLUMNS = {"articles": {"position": "INTEGER", "result_json": "TEXT", "eval_json": "TEXT",
                                "input_sha": "TEXT", "verdict": "TEXT", "reasons_json": "TEXT"},
-                  "runs": {"inputs_sha": "TEXT"}}
+                  "runs": {"inputs_sha": "TEXT"},
+                  # the model's mean token log-probability of the translation (NULL: none)
+                  "segments": {"logprob": "REAL"}}
 
 
 @dataclass(frozen=True)
@@ -144,9 +147,10 @@ def _replace_article(conn: sqlite3.Connection, run_id: int, result: ArticleResul
     _insert_flags(conn, run_id, result)
     # idx is the position in the result (Segment.index may be left at its default).
     conn.executemany(
-        "INSERT INTO segments VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO segments (run_id, article_id, idx, paragraph, sentence, piece, source, "
+        "translation, logprob) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [(*key, i, t.segment.paragraph, t.segment.sentence, t.segment.piece,
-          t.segment.source, t.translation) for i, t in enumerate(result.segments)],
+          t.segment.source, t.translation, t.logprob) for i, t in enumerate(result.segments)],
     )
     if result.summary:
         conn.execute("INSERT INTO summaries VALUES (?, ?, ?)", (*key, result.summary))
@@ -347,10 +351,10 @@ class Store:
                                "article_id = ?", key).fetchone()
         pairs = tuple(
             TranslatedSegment(Segment(article_id, paragraph, sentence, text, piece=piece,
-                                      index=idx), translation)
-            for idx, paragraph, sentence, piece, text, translation in conn.execute(
-                "SELECT idx, paragraph, sentence, piece, source, translation FROM segments "
-                "WHERE run_id = ? AND article_id = ? ORDER BY idx", key))
+                                      index=idx), translation, logprob)
+            for idx, paragraph, sentence, piece, text, translation, logprob in conn.execute(
+                "SELECT idx, paragraph, sentence, piece, source, translation, logprob FROM "
+                "segments WHERE run_id = ? AND article_id = ? ORDER BY idx", key))
         scores = tuple(Score(m, v, scope, sig, idx) for m, v, scope, sig, idx in conn.execute(
             "SELECT metric, value, scope, signature, segment_index FROM scores WHERE run_id = ? "
             "AND article_id = ? ORDER BY rowid", key))

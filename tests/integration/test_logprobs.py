@@ -41,7 +41,7 @@ def test_transformers_logprobs_match_teacher_forcing(tiny_models, tmp_path, beam
 
     def spy(*args, **kwargs):
         out = generate(*args, **kwargs)
-        captured.append((kwargs["input_ids"], out.sequences))
+        captured.append((kwargs["input_ids"], out))
         return out
 
     model.generate = spy
@@ -100,3 +100,23 @@ def test_translate_sorted_scored_keeps_order_and_pairs(tiny_models, tmp_path):
     direct = model.translate_scored(FRENCH)
     assert [t for t, _ in pairs[:-1]] == [t for t, _ in direct]
     assert [s for _, s in pairs[:-1]] == pytest.approx([s for _, s in direct], abs=1e-4)
+
+
+def test_rescoring_in_groups_matches_one_pass(tiny_models, tmp_path):
+    """The logits budget splits the rows into groups; the means do not change."""
+    import torch
+
+    from pipeline.hf import mean_logprobs
+
+    engine = translator(tiny_models, tmp_path, "transformers", num_beams=2).engine
+    model, tokenizer = engine.model, engine.tokenizer
+    encoded = tokenizer(FRENCH, return_tensors="pt", padding=True)
+    eos = model.generation_config.eos_token_id
+    with torch.inference_mode():
+        states = model.get_encoder()(**encoded).last_hidden_state
+        sequences = model.generate(**encoded, num_beams=2, max_length=12)
+        whole = mean_logprobs(model, states, encoded["attention_mask"], sequences, {eos})
+        one_row = mean_logprobs(model, states, encoded["attention_mask"], sequences, {eos},
+                                budget=1)
+    assert len(whole) == len(FRENCH)
+    assert one_row == pytest.approx(whole, abs=1e-5)

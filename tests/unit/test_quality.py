@@ -120,6 +120,22 @@ def test_every_evidence_has_expected_and_found_and_is_json(source, translation):
 # -- numbers-changed ---------------------------------------------------------------------------
 
 SAME_NUMBERS = [
+    # lists and ranges of days sharing a month, in either order in English
+    ("Les élections auront lieu les 12 et 13 mars.", "The elections are on March 12 and 13."),
+    ("Les élections auront lieu les 12 et 13 mars.", "The elections are on 12 and 13 March."),
+    ("Le festival se tient du 12 au 19 mars 2012.", "The festival runs March 12-19, 2012."),
+    ("Il a plu les 1er, 2 et 3 juin.", "It rained on 1, 2 and 3 June."),
+    # idioms whose numbers may go, regnal numbers, noon, an event named by its date
+    ("Le service est ouvert 24 heures sur 24.", "The service is open around the clock."),
+    ("Le service est ouvert 24 heures sur 24.", "The service is open 24 hours a day."),
+    ("Le service est ouvert 24h/24 et 7j/7.", "The service is open 24/7."),
+    ("François Ier a fondé le Collège de France.", "Francis I founded the Collège de France."),
+    ("Napoléon III est mort en 1873.", "Napoleon III died in 1873."),
+    ("La réunion commence à 12 h.", "The meeting starts at noon."),
+    ("La réunion commence à midi.", "The meeting starts at 12 noon."),
+    ("Le bureau ferme à minuit.", "The office closes at midnight."),
+    ("Mai 68 a changé la France.", "May 68 changed France."),
+    ("Mai 68 a changé la France.", "May 1968 changed France."),
     ("Le chômage atteint 1,5 million de personnes.", "Unemployment reaches 1.5 million people."),
     ("Le chômage atteint 1,5 million de personnes.", "Unemployment reaches 1,500,000 people."),
     ("Le chômage atteint 3,5 millions de personnes.", "Unemployment reaches 3.5 million people."),
@@ -171,6 +187,12 @@ def test_numbers_read_alike_in_french_and_english(source, translation):
 
 
 CHANGED_NUMBERS = [
+    ("Les élections auront lieu les 12 et 13 mars.", "The elections are on 12 and 14 March."),
+    ("Le festival se tient du 12 au 19 mars.", "The festival runs from March 12 to 18."),
+    ("Le festival se tient du 12 au 19 mars.", "The festival runs from 12 to 19 May."),
+    ("Mai 68 a changé la France.", "May 69 changed France."),
+    ("Le service est ouvert 24 heures sur 24.", "The service is open 12 hours a day."),
+    ("Au XIXe siècle, la ville a grandi.", "In the 18th century, the city grew."),
     ("Le chômage atteint 1,5 million de personnes.", "Unemployment reaches 15 million people."),
     ("Le taux est de 3,7 %.", "The rate is 3.8%."),
     ("Il y a 2 300 000 habitants.", "There are 2.4 million inhabitants."),
@@ -255,6 +277,11 @@ def test_match_quantities_reports_both_sides():
 # -- names-missing -----------------------------------------------------------------------------
 
 NAMES_FOUND = [
+    ("Le PIB a progressé de 2 %.", "GDP grew by 2%."),
+    ("Les PME embauchent.", "Small businesses are hiring."),
+    ("Le Smic augmente de 2 %.", "The minimum wage is going up by 2%."),
+    ("Il est arrivé en Côte d'Ivoire hier soir.", "He arrived in Ivory Coast last night."),
+    ("Il est arrivé en Côte d’Ivoire hier soir.", "He arrived in Côte d'Ivoire last night."),
     ("Les dirigeants de l'ONU et de l'UE se sont réunis à Bruxelles.",
      "UN and EU leaders met in Brussels."),
     ("Les Allemands ont voté en Allemagne et à Londres.",
@@ -350,7 +377,7 @@ def test_invented_words_on_sources_without_letters(source):
 def test_repeated_ngram_and_length_ratio_evidence():
     [loop] = segment_flags("Le président a longuement parlé de la crise.",
                            "The president spoke of the crisis of the crisis of the crisis.")
-    assert loop.evidence == {"expected": 2, "found": 3, "ngram": "of the crisis",
+    assert loop.evidence == {"expected": "at most 2 in a row", "found": 3, "ngram": "of the crisis",
                              "consecutive": True}
     [ratio] = segment_flags(SOURCE, "The government.")
     assert ratio.evidence["expected"] == [0.5, 2.0] and ratio.evidence["found"] < 0.5
@@ -467,3 +494,10 @@ def test_verdict_weak_flags_need_five_segments():
 ])
 def test_english_full_of_french_names_is_english(translation: str) -> None:
     assert not_english("source", translation) is None
+
+
+def test_a_repetition_the_source_has_is_not_a_loop():
+    assert quality_flags("« Non, non, non », a-t-il dit.", '"No, no, no," he said.') == []
+    evidence = segment_flags("« Non », a-t-il dit.", '"No, no, no, no," he said.')[0].evidence
+    assert evidence == {"expected": "at most 2 in a row", "found": 4, "ngram": "no",
+                        "consecutive": True}

@@ -111,3 +111,25 @@ def test_evaluate_keeps_kept_segments_unchecked() -> None:
     (result,) = _rescored(Stored(), {"a": article})
     assert "copied-source" not in result.flags and result.verdict == "ok"
     assert result.stats["kept_english"] == [1]
+
+
+def test_low_confidence_is_weak_until_it_fires_on_five_segments() -> None:
+    from pipeline.quality import MIN_LOGPROB, low_confidence, segment_flags, verdict
+
+    assert low_confidence(None) is None
+    assert low_confidence(MIN_LOGPROB) is None  # the threshold itself passes
+    assert low_confidence(-0.3) is None
+    assert low_confidence(-2.71828) == {"expected": f">= {MIN_LOGPROB}", "found": -2.7183}
+    source, english = "Le ministre a parlé mardi.", "The minister spoke on Tuesday."
+    assert segment_flags(source, english, 0, -0.2) == []
+    [flag] = segment_flags(source, english, 3, -2.0)
+    assert (flag.name, flag.segment, flag.scope) == ("low-confidence", 3, "segment")
+    assert [f.name for f in segment_flags(source, "", 1, -9.0)] == ["empty"]  # empty alone
+    one = segment_flags(source, english, 3, -2.0)
+    assert verdict(one) == ("ok", ["a sentence the model is unsure of (low log-probability) "
+                                   "(segment 3) (minor)"])
+    five = [f for i in range(5) for f in segment_flags(source, english, i, -2.0)]
+    outcome, reasons = verdict(five)
+    assert outcome == "review"
+    assert reasons == ["5 sentences the model is unsure of (low log-probability) "
+                       "(segments 0, 1, 2, 3, 4)"]
