@@ -108,7 +108,8 @@ def _render(conn: sqlite3.Connection, run: RunData) -> Iterator[str]:
     articles = (load_article(conn, run, row) for row in run.index if row.detailed)
     context = {"run": run, "articles": articles, "groups": run.groups(),
                "models": _models(run.config), "timings": _timings(run),
-               "config_text": _config_text(run.config), "versions": _versions(),
+               "config_text": _config_text(run.config),
+               "versions": _stored_versions(run.counts.get("versions")),
                "written_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
                "script": _Trusted(script), "script_hash": f"sha256-{digest}"}
     return env.get_template("report.html.j2").generate(context)
@@ -219,15 +220,24 @@ def _config_text(config: dict[str, Any]) -> str:
         return json.dumps(config, indent=2, ensure_ascii=False, default=str)
 
 
-def _versions() -> list[tuple[str, str]]:
-    """Installed versions of the packages that shape the outputs (read without importing)."""
+def package_versions() -> dict[str, str]:
+    """Installed versions of Python and of the packages that shape the outputs
+    (:data:`PACKAGES`, read without importing them; "not installed" for those absent)."""
     from importlib.metadata import PackageNotFoundError, version
 
-    found = [("python", platform.python_version())]
+    found = {"python": platform.python_version()}
     for name in PACKAGES:
         try:
-            found.append((name, version(name)))
+            found[name] = version(name)
         except PackageNotFoundError:
-            found.append((name, "not installed"))
+            found[name] = "not installed"
     return found
+
+
+def _stored_versions(stored: Any) -> tuple[list[tuple[str, str]], bool]:
+    """The versions the run recorded (True), else those installed now (False: a run made
+    before runs recorded them)."""
+    if isinstance(stored, dict) and stored:
+        return [(str(k), str(v)) for k, v in stored.items()], True
+    return list(package_versions().items()), False
 

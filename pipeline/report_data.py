@@ -296,13 +296,26 @@ def _summary(summary: str, support: Any, segments: list[dict[str, Any]],
     if support and len(sentences) != len(support):  # split otherwise than when it was checked
         sentences = [summary] if len(support) == 1 else sentences
     by_idx = {s["idx"]: s for s in segments}
+    pieces: dict[tuple[Any, Any], list[dict[str, Any]]] = {}
+    for s in segments:  # a sentence broken for the model: its pieces, in order
+        pieces.setdefault((s["paragraph"], s["sentence"]), []).append(s)
+
+    def whole(i: int) -> dict[str, Any]:
+        """Segment ``i`` with the rest of its sentence's pieces (support names the first)."""
+        first = by_idx.get(i)
+        if first is None:
+            return {"idx": i, "translation": "(not stored)", "source": ""}
+        parts = pieces.get((first["paragraph"], first["sentence"]), [first])
+        if len(parts) < 2:
+            return first
+        return {**first, "translation": " ".join(p["translation"] for p in parts),
+                "source": " ".join(p["source"] for p in parts)}
+
     items = []
     for number in range(max(len(sentences), len(support))):
         indices = support[number] if number < len(support) else []
         items.append({"text": sentences[number] if number < len(sentences) else "",
-                      "support": [by_idx.get(i, {"idx": i, "translation": "(not stored)",
-                                                 "source": ""})
-                                  for i in indices if isinstance(i, int)],
+                      "support": [whole(i) for i in indices if isinstance(i, int)],
                       "flags": []})
     loose = []
     for flag in flags:

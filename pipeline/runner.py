@@ -293,8 +293,10 @@ def _finish(config: Config, store: Store, state: RunState, stages: Stages,
     timings["total"] = time.perf_counter() - clock
     earlier = store.stored_counts() if state.resumed else {}
     unread = [[printable(str(path)), printable(why)] for path, why in listing.skipped]
+    from .html_report import package_versions
+
     store.finish({**counts, "resumed": skipped, "unread_inputs": unread,
-                  **_attempts(earlier, timings)})
+                  **_attempts(earlier, timings), "versions": package_versions()})
     # after the final rewrite of the files; the peak over every attempt
     store.mark(None, {"peak_rss_mb": max(filter(None, [peak_rss_mb(),
                                                        earlier.get("peak_rss_mb")]), default=None)})

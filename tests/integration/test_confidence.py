@@ -108,3 +108,13 @@ def test_memory_gives_back_the_scores_and_evaluate_keeps_the_flags(tiny_models, 
     [result] = read_results(out)
     assert [f["segment"] for f in result["flag_details"]
             if f["flag"] == "low-confidence"] == [s for s, _ in before]
+
+
+def test_the_run_records_the_versions_it_was_made_with(first_run):
+    from importlib.metadata import version
+
+    _, out = first_run
+    with sqlite3.connect(out / DB_NAME) as conn:
+        counts = json.loads(conn.execute("SELECT counts_json FROM runs").fetchone()[0])
+    assert counts["versions"]["transformers"] == version("transformers")
+    assert "Versions the run was made with." in (out / "report.html").read_text("utf-8")

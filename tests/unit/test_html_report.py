@@ -284,3 +284,21 @@ def test_every_run_writes_it_and_a_resumed_run_writes_it_again(tmp_path: Path) -
     again = Page((outcome.out_dir / "report.html").read_text("utf-8"))
     assert "failed" not in [a["data-group"] for t, a in again.elements if "data-group" in a]
     assert "M. DUPONT PARLE" in again.text and "2 attempts" in again.text
+
+
+def test_summary_support_shows_a_broken_sentence_whole() -> None:
+    from pipeline.report_data import _summary
+
+    segments = [
+        {"idx": 0, "paragraph": 0, "sentence": 0, "piece": 0, "source": "Une longue phrase,",
+         "translation": "A long sentence,"},
+        {"idx": 1, "paragraph": 0, "sentence": 0, "piece": 1, "source": "coupée en deux.",
+         "translation": "cut in two."},
+        {"idx": 2, "paragraph": 0, "sentence": 1, "piece": 0, "source": "Une autre.",
+         "translation": "Another."},
+    ]
+    shown = _summary("A long sentence cut in two. Another.", [[0], [2, 7]], segments, [])
+    first, second = (item["support"] for item in shown["items"])
+    assert [s["translation"] for s in first] == ["A long sentence, cut in two."]
+    assert first[0]["idx"] == 0 and first[0]["source"] == "Une longue phrase, coupée en deux."
+    assert [s["translation"] for s in second] == ["Another.", "(not stored)"]
