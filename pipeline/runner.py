@@ -70,6 +70,12 @@ class RunOutcome:
         """How many articles ended as failures."""
         return self.counts.get("failed", 0)
 
+    @property
+    def exit_code(self) -> int:
+        """The command line's exit code for this run: 0 every article done, 1 one or more
+        failed."""
+        return 1 if self.failed else 0
+
 
 def run(config: Config, *, translator: Translator | None = None,
         summariser: Summariser | None = None, progress: Any = None,
@@ -113,6 +119,8 @@ def run(config: Config, *, translator: Translator | None = None,
         raise ConfigError(str(exc)) from None
     paths = resolve_models(config, translator is None, summariser is None)
     stages, memory = build_stages(config, paths, translator, summariser)  # weights load when used
+    # models passed in may have worked before this run: only its own model seconds are counted
+    models_before = stages.translator.model_seconds + stages.summariser.model_seconds
     total, inputs_sha = survey_inputs(files)
     ray_started = _connect_ray(config)  # a wrong ray.address stops the run before its folder
     store = Store(config.output_dir(name))
@@ -145,7 +153,8 @@ def run(config: Config, *, translator: Translator | None = None,
                                  memory.usage if memory else None)
         else:
             skipped = _run_chunks(config, files, stages, store, progress, timings)
-        return _finish(config, store, state, stages, memory, timings, skipped, clock, files)
+        return _finish(config, store, state, stages, memory, timings, skipped, clock, files,
+                       models_before)
     except KeyboardInterrupt:
         progress.close("interrupted")
         counts = store.counts()
@@ -267,7 +276,7 @@ def estimate_segments(item: Item) -> int:
 
 def _finish(config: Config, store: Store, state: RunState, stages: Stages,
             memory: Memory | None, timings: dict[str, float], skipped: int,
-            clock: float, listing: Listing) -> RunOutcome:
+            clock: float, listing: Listing, models_before: float = 0.0) -> RunOutcome:
     """Corpus scores and metrics.json from what is stored; final files and counts (with the
     files under input.path that were not read, and why: ``unread_inputs``)."""
     from .evaluate import comet_score, evaluation_summary
@@ -289,7 +298,7 @@ def _finish(config: Config, store: Store, state: RunState, stages: Stages,
                                                store.mean_scores("fidelity "), notes))
     # (on Ray, the workers' model seconds are in already)
     timings["model calls"] = (timings.get("model calls", 0.0) + stages.translator.model_seconds
-                              + stages.summariser.model_seconds)
+                              + stages.summariser.model_seconds - models_before)
     timings["total"] = time.perf_counter() - clock
     earlier = store.stored_counts() if state.resumed else {}
     unread = [[printable(str(path)), printable(why)] for path, why in listing.skipped]
