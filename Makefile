@@ -6,6 +6,8 @@ STAMP  := $(VENV)/.installed
 # torch is installed first, pinned, so that pip keeps it rather than resolving its own build.
 TORCH  ?= torch==2.13.0
 CONFIG ?= configs/default.yaml
+# More arguments for `make run`, e.g. ARGS='--set translate.num_beams=4 --set run.name=try'
+ARGS   ?=
 
 .PHONY: setup run test browser bench clean
 
@@ -18,7 +20,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: setup
-	$(BIN)/python run.py --config $(CONFIG)
+	$(BIN)/python run.py --config $(CONFIG) $(ARGS)
 
 test: setup browser
 	$(BIN)/python -m pytest -q

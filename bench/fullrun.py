@@ -47,7 +47,8 @@ def cache_overrides(directory: Path) -> list[str]:
     wanted = [k for k in keys if any(w in k for w in ("path", "dir", "file", "db"))]
     switch = ["cache.enabled=true"] if "enabled" in keys else []
     # Keep the default's file name (e.g. memory.sqlite), in the fresh directory.
-    names = {k: Path(str(keys[k].default or k)).name for k in wanted}
+    defaults = Config().cache
+    names = {k: Path(str(getattr(defaults, k, None) or k)).name for k in wanted}
     return switch + [f"cache.{k}={directory / names[k]}" for k in wanted]
 
 

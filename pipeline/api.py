@@ -80,15 +80,16 @@ def make_config(config: ConfigLike = None, overrides: Mapping[str, Any] | None =
 def _overridden(base: Config, overrides: Mapping[str, Any]) -> Config:
     from pydantic import ValidationError
 
-    from .config import _describe  # the command line's wording: key, value, what is allowed
+    from .config_messages import describe  # the command line's wording
 
     data = base.model_dump()
     for key, value in overrides.items():
         _set(data, key, value)
+    origins = {tuple(str(key).split(".")): f"overrides[{key!r}]" for key in overrides}
     try:
         return Config.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(_describe(exc, source="overrides")) from None
+        raise ConfigError(describe(exc, Config, origins, "overrides")) from None
 
 
 def _set(data: dict[str, Any], key: Any, value: Any) -> None:

@@ -1,11 +1,14 @@
 """The command line: the one place where errors become messages and exit codes.
 
-    python run.py --config configs/default.yaml [--set section.key=value ...]
+    python run.py [run] --config configs/default.yaml [--set section.key=value ...]
     python run.py models pull --config configs/default.yaml
+    python run.py evaluate --run outputs/<run name> [--references PATH]
+    python run.py compare DIR_A DIR_B
     python run.py report --run outputs/<run name>
 
-Exit codes: 0 every article done; 1 one or more articles failed, or a model is missing;
-2 bad config or command line.
+The installed console script ``fr-en-briefs`` is the same command. Exit codes: 0 every article
+done; 1 one or more articles failed, or a model is missing; 2 bad config or command line;
+130 interrupted.
 """
 
 from __future__ import annotations
@@ -15,79 +18,14 @@ import os
 import signal
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from .arguments import PACKAGE, build_parser, with_command
 from .errors import ConfigError, Interrupted, PipelineError
 
-DESCRIPTION = "Translate French news articles into English briefs, summarise and score them."
-
-
-def build_parser() -> argparse.ArgumentParser:
-    """The parser for a pipeline run (``models pull`` has its own, see :func:`models_parser`)."""
-    parser = argparse.ArgumentParser(
-        prog="run.py", description=DESCRIPTION,
-        epilog="A run commits its articles chunk by chunk; the same command on the same "
-               "output.dir resumes it after a crash or Ctrl-C. Other commands: 'run.py models "
-               "pull --config FILE' downloads the models a config names into models/ so later "
-               "runs work offline; 'run.py evaluate --run DIR [--references PATH]' scores a "
-               "stored run again; 'run.py compare DIR_A DIR_B' compares two runs with paired "
-               "bootstrap resampling; 'run.py report --run DIR [--run-id N]' writes "
-               "DIR/report.html again from the run's database (every run writes it at its end).")
-    _common(parser)
-    _run_options(parser)
-    return parser
-
-
-def models_parser() -> argparse.ArgumentParser:
-    """The parser for ``run.py models pull``."""
-    parser = argparse.ArgumentParser(
-        prog="run.py models", description="Download the models a config names into "
-        "run.models_dir (default models/), so that later runs work without a network.")
-    parser.add_argument("action", choices=["pull"], help="what to do with the models")
-    _common(parser)
-    return parser
-
-
-def _run_dir(parser: argparse.ArgumentParser) -> None:
-    """``--run DIR``: the stored run a command works on."""
-    parser.add_argument("--run", required=True, metavar="DIR", help="the run's output.dir")
-
-
-def evaluate_parser() -> argparse.ArgumentParser:
-    """The parser for ``run.py evaluate``."""
-    parser = argparse.ArgumentParser(
-        prog="run.py evaluate", description="Score a stored run again without translating "
-        "again: new references, new metrics. Rewrites its scores, results, metrics.json and "
-        "report.html.")
-    _run_dir(parser)
-    parser.add_argument("--references", metavar="PATH",
-                        help="reference translations (replaces input.references of the run)")
-    return parser
-
-
-def compare_parser() -> argparse.ArgumentParser:
-    """The parser for ``run.py compare``."""
-    parser = argparse.ArgumentParser(
-        prog="run.py compare", description="Compare two runs on the same references: corpus "
-        "scores, paired bootstrap resampling (p-values, 95%% confidence intervals) and the "
-        "articles that differ most.")
-    parser.add_argument("run_a", metavar="DIR_A", help="baseline run's output.dir")
-    parser.add_argument("run_b", metavar="DIR_B", help="the other run's output.dir")
-    parser.add_argument("--samples", type=int, default=1000, help="bootstrap resamples")
-    parser.add_argument("--top", type=int, default=10, help="articles to list")
-    return parser
-
-
-def report_parser() -> argparse.ArgumentParser:
-    """The parser for ``run.py report``."""
-    parser = argparse.ArgumentParser(
-        prog="run.py report", description="Write report.html again from a run's "
-        "pipeline.sqlite: one self-contained page with every article (summary, verdict, flags, "
-        "French beside English, scores) and the run (models, timings, config).")
-    _run_dir(parser)
-    parser.add_argument("--run-id", type=int, metavar="N",
-                        help="which run of the database (default: the latest)")
-    return parser
+if TYPE_CHECKING:
+    from .config import Config
+    from .config_io import Origins
 
 
 def run_report(args: argparse.Namespace) -> int:
@@ -152,39 +90,23 @@ def run_compare(args: argparse.Namespace) -> int:
     return 0
 
 
-def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--config", "-c", metavar="FILE",
-                        help="YAML config (see configs/default.yaml for every key)")
-    parser.add_argument("--set", dest="overrides", action="append", default=[],
-                        metavar="SECTION.KEY=VALUE",
-                        help="override one config key (value parsed as YAML); repeatable")
+def main(argv: Sequence[str] | None = None, prog: str | None = None) -> int:
+    """Run the command line; returns the exit code.
 
-
-def _run_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--overwrite", action="store_true",
-                        help="start a new run even if output.dir holds another run (its files "
-                             "move to output.dir/superseded/; nothing is deleted)")
-    shown = parser.add_mutually_exclusive_group()
-    shown.add_argument("--quiet", "-q", action="store_true",
-                       help="no progress display; only the end of run report")
-    shown.add_argument("--verbose", "-v", action="store_true",
-                       help="also show a line per chunk and what a resumed run skips")
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit code."""
+    Args:
+        argv: The arguments (default: ``sys.argv[1:]``); without a command, ``run`` is meant.
+        prog: The program's name in messages (default: from ``sys.argv[0]``).
+    """
     argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(prog)
     try:
-        if argv[:1] == ["models"]:
-            return _guard(lambda: run_models(models_parser().parse_args(argv[1:])))
-        if argv[:1] == ["evaluate"]:
-            return _guard(lambda: run_evaluate(evaluate_parser().parse_args(argv[1:])))
-        if argv[:1] == ["report"]:
-            return _guard(lambda: run_report(report_parser().parse_args(argv[1:])))
-        if argv[:1] == ["compare"]:
-            return _guard(lambda: run_compare(compare_parser().parse_args(argv[1:])))
-        return _guard(lambda: run_pipeline(build_parser().parse_args(argv), argv))
-    except SystemExit as exc:  # argparse: --help (0) or a usage error (2)
+        args = parser.parse_args(with_command(parser, argv))
+        handlers = {"run": lambda: run_pipeline(args, argv, parser.prog),
+                    "evaluate": lambda: run_evaluate(args), "compare": lambda: run_compare(args),
+                    "report": lambda: run_report(args),
+                    "models": lambda: run_models(args, parser.prog)}
+        return _guard(handlers[args.command])
+    except SystemExit as exc:  # argparse: --help, --version (0) or a usage error (2)
         return exc.code if isinstance(exc.code, int) else 2
 
 
@@ -202,15 +124,44 @@ def _guard(call: Callable[[], int]) -> int:
         return 130
 
 
-def run_pipeline(args: argparse.Namespace, argv: Sequence[str] = ()) -> int:
+def _load(args: argparse.Namespace) -> tuple[Config, Origins]:
+    """The config the command line names, and where each of its values came from. A
+    ``--config`` that does not exist here may name a config of the package (``default``)."""
+    from pathlib import Path
+
+    from .config import read_config
+    from .config_io import find_config, shipped_configs
+
+    path = args.config
+    if path is not None and not Path(path).exists():
+        found = find_config(path)
+        if found is None:
+            names = ", ".join(shipped_configs()) or "none"
+            raise ConfigError(f"--config {path}: no such file in {Path.cwd()} (configs that "
+                              f"come with {PACKAGE}: {names})")
+        print(f"--config {path}: not in {Path.cwd()}; using {found}", file=sys.stderr)
+        path = found
+    return read_config(path, args.overrides)
+
+
+def _where(error: ConfigError, origins: Origins) -> ConfigError:
+    """A check made after loading, prefixed with where the key's value came from."""
+    if error.key is None:
+        return error
+    key = tuple(error.key.split("."))
+    origin = origins.get(key) or "the default of " + error.key
+    return ConfigError(f"{origin}: {error}", key=error.key)
+
+
+def run_pipeline(args: argparse.Namespace, argv: Sequence[str] = (),
+                 prog: str = "run.py") -> int:
     """Load the config, run every stage, report; 0 if every article was done, else 1."""
     from contextlib import closing
 
-    from .config import load_config
-
     if args.config is None and not args.overrides:
-        raise ConfigError("no config given: pass --config FILE (e.g. configs/default.yaml)")
-    config = load_config(args.config, args.overrides)
+        raise ConfigError(f"no config given: pass --config FILE (e.g. {prog} --config "
+                          "configs/default.yaml: the example article)")
+    config, origins = _load(args)
     _quiet_libraries()
     from rich.console import Console
 
@@ -223,8 +174,10 @@ def run_pipeline(args: argparse.Namespace, argv: Sequence[str] = ()) -> int:
         with closing(make_progress(sys.stderr, quiet=args.quiet,
                                    verbose=args.verbose)) as progress:
             outcome = run(config, progress=progress, overwrite=args.overwrite)
+    except ConfigError as exc:
+        raise _where(exc, origins) from None
     except Interrupted as exc:
-        raise Interrupted(f"{exc}. Resume with:\n  {resume_command(argv, exc.out_dir)}",
+        raise Interrupted(f"{exc}. Resume with:\n  {resume_command(argv, exc.out_dir, prog)}",
                           exc.out_dir, exc.counts) from None
     finally:
         signal.signal(signal.SIGTERM, previous)
@@ -236,7 +189,7 @@ def _interrupt(signum: int, frame: Any) -> None:
     raise KeyboardInterrupt
 
 
-def resume_command(argv: Sequence[str], out_dir: str) -> str:
+def resume_command(argv: Sequence[str], out_dir: str, prog: str = "run.py") -> str:
     """The command line that resumes a run: the same one, with its output.dir made explicit
     (a run named by its start time would otherwise get a new folder) and no --overwrite."""
     import shlex
@@ -244,15 +197,18 @@ def resume_command(argv: Sequence[str], out_dir: str) -> str:
     args = [a for a in argv if a != "--overwrite"]
     if not any(a.startswith("output.dir=") for a in args):
         args += ["--set", f"output.dir={out_dir}"]
-    return shlex.join(["python", "run.py", *args])
+    return shlex.join([*(["python", "run.py"] if prog == "run.py" else [prog]), *args])
 
 
-def run_models(args: argparse.Namespace) -> int:
+def run_models(args: argparse.Namespace, prog: str = "run.py") -> int:
     """``models pull``: copy the models the config names into ``run.models_dir``."""
-    from .config import load_config
     from .models import pull
 
-    config = load_config(args.config, args.overrides)
+    if args.action is None:
+        raise ConfigError(f"models: say what to do with the models: '{prog} models pull "
+                          "--config FILE' downloads those the config names into "
+                          f"run.models_dir ('{prog} models --help' for more)")
+    config, _ = _load(args)
     wanted = [("translate.model", config.translate.model, config.translate.revision)]
     if config.summarise.method == "abstractive":
         wanted.append(("summarise.model", config.summarise.model, config.summarise.revision))

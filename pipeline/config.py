@@ -1,7 +1,9 @@
 """The run configuration: YAML validated by pydantic, every default in the models below.
 
 ``configs/default.yaml`` repeats these defaults with comments; ``--set section.key=value``
-overrides any key (the value is parsed as YAML).
+overrides any key (read as the key's type: text stays text, other values are YAML). A relative
+path written in a config file is relative to that file's folder; one given with ``--set``, or a
+default, is relative to the current folder.
 """
 
 from __future__ import annotations
@@ -10,9 +12,19 @@ import os
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+)
 
+from .config_io import Allowed, IsPath, Origins, apply_override, read_file, rebase_paths, shipped
 from .errors import ConfigError
+
+EXAMPLE = "lutte-anti-aqmi.fr.txt"  # the example article that comes with the package
 
 
 class _Section(BaseModel):
@@ -23,20 +35,42 @@ def _expand_user(path: str) -> str:
     return os.path.expanduser(path)
 
 
+def default_cache_path() -> str:
+    """Where the translation memory lives by default: the user's cache folder
+    (``$XDG_CACHE_HOME/fr-en-briefs/memory.sqlite``, else ``~/.cache/fr-en-briefs/...``)."""
+    base = os.environ.get("XDG_CACHE_HOME", "")
+    if not os.path.isabs(base):
+        base = os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "fr-en-briefs", "memory.sqlite")
+
+
+def _example_path() -> str:
+    return str(shipped("examples") / EXAMPLE)
+
+
+def _or(default: Any) -> BeforeValidator:
+    """``null`` stands for a default worked out when the config is read."""
+    return BeforeValidator(lambda value: (default() if callable(default) else default)
+                           if value is None else value)
+
+
 # A path the pipeline opens: ``~`` and ``~user`` are expanded, as the shell would have
 # (input.path is expanded where it is listed: its glob wildcards stay as given)
-UserPath = Annotated[str, AfterValidator(_expand_user)]
+UserPath = Annotated[str, AfterValidator(_expand_user), IsPath()]
+# A Hugging Face model id or a local directory
+ModelName = Annotated[str, IsPath(model=True)]
 
 
 class RunConfig(_Section):
     name: str | None = None
-    models_dir: UserPath = "models"
+    # null: models/ in the current folder
+    models_dir: Annotated[UserPath, _or("models")] = Field(None, validate_default=True)
     chunk_segments: int = Field(1024, ge=1)
     executor: Literal["local", "ray"] = "local"
 
 
 class InputConfig(_Section):
-    path: str = "examples/lutte-anti-aqmi.fr.txt"
+    path: Annotated[str, IsPath()] = Field(default_factory=_example_path)
     format: str = "auto"
     references: UserPath | None = None
     origlang: str | None = None
@@ -53,8 +87,12 @@ class SegmentConfig(_Section):
 
 # Field types shared by the two model sections.
 Backend = Literal["transformers", "ctranslate2"]
-Device = Annotated[str, Field(pattern=r"^(auto|cpu|cuda(:\d+)?|mps)$")]
-Dtype = Literal["auto", "float32", "bfloat16", "float16"]
+Device = Annotated[str, Field(pattern=r"^(auto|cpu|cuda(:\d+)?|mps)$"),
+                  Allowed("auto, cpu, cuda, cuda:N (N = 0, 1...) or mps")]
+Dtype = Literal["auto", "float32", "bfloat16", "float16"]  # transformers
+# CTranslate2's compute types ("default": the type the model was converted to)
+ComputeType = Literal["auto", "default", "int8", "int8_float32", "int8_float16",
+                      "int8_bfloat16", "int16", "float16", "bfloat16", "float32"]
 Beams = Annotated[int | None, Field(ge=1, le=32)]  # None: the model's generation config
 Count = Annotated[int, Field(ge=1)] | Literal["auto"]  # "auto": chosen for backend and device
 
@@ -62,19 +100,19 @@ Count = Annotated[int, Field(ge=1)] | Literal["auto"]  # "auto": chosen for back
 class _ModelSection(_Section):
     """What the translator and the summariser both take: a model and how to run it."""
 
-    model: str
+    model: ModelName
     revision: str | None = None
     backend: Backend = "transformers"
     device: Device = "auto"
     dtype: Dtype = "auto"
-    compute_type: str = "auto"
+    compute_type: ComputeType = "auto"
     num_beams: Beams = None
     parallel_batches: Count = "auto"
     threads: int | None = Field(None, ge=1)  # None: all cores (torch's or CTranslate2's default)
 
 
 class TranslateConfig(_ModelSection):
-    model: str = "Helsinki-NLP/opus-mt-fr-en"
+    model: ModelName = "Helsinki-NLP/opus-mt-fr-en"
     batch_size: Count = "auto"
     batch_tokens: int = Field(4096, ge=16)
     max_length_ratio: float = Field(2.0, gt=0)
@@ -83,7 +121,7 @@ class TranslateConfig(_ModelSection):
 
 class SummariseConfig(_ModelSection):
     method: Literal["abstractive", "extractive", "none"] = "abstractive"
-    model: str = "sshleifer/distilbart-cnn-12-6"
+    model: ModelName = "sshleifer/distilbart-cnn-12-6"
     min_length: int | None = Field(None, ge=0)
     max_length: int | None = Field(None, ge=1)
     max_input_tokens: int | None = Field(None, ge=16)
@@ -92,12 +130,13 @@ class SummariseConfig(_ModelSection):
 
 
 class ScoresConfig(_Section):
-    comet_model: str | None = None
+    comet_model: Annotated[str, IsPath()] | None = None  # a local checkpoint
 
 
 class CacheConfig(_Section):
     enabled: bool = True
-    path: UserPath = ".cache/memory.sqlite"
+    # null: the user's cache folder (default_cache_path)
+    path: Annotated[UserPath, _or(default_cache_path)] = Field(None, validate_default=True)
 
 
 class OutputConfig(_Section):
@@ -120,41 +159,68 @@ class RayModelConfig(RayReadConfig):
 
 class RayConfig(_Section):
     address: str | None = None  # None: start a local Ray; "auto"; "ray://host:10001"
-    read: RayReadConfig = RayReadConfig()
-    translate: RayModelConfig = RayModelConfig()
-    summarise: RayModelConfig = RayModelConfig()
+    read: RayReadConfig = Field(default_factory=RayReadConfig)
+    translate: RayModelConfig = Field(default_factory=RayModelConfig)
+    summarise: RayModelConfig = Field(default_factory=RayModelConfig)
 
 
 class Config(_Section):
-    run: RunConfig = RunConfig()
-    input: InputConfig = InputConfig()
-    segment: SegmentConfig = SegmentConfig()
-    translate: TranslateConfig = TranslateConfig()
-    summarise: SummariseConfig = SummariseConfig()
-    scores: ScoresConfig = ScoresConfig()
-    cache: CacheConfig = CacheConfig()
-    output: OutputConfig = OutputConfig()
-    ray: RayConfig = RayConfig()
+    run: RunConfig = Field(default_factory=RunConfig)
+    input: InputConfig = Field(default_factory=InputConfig)
+    segment: SegmentConfig = Field(default_factory=SegmentConfig)
+    translate: TranslateConfig = Field(default_factory=TranslateConfig)
+    summarise: SummariseConfig = Field(default_factory=SummariseConfig)
+    scores: ScoresConfig = Field(default_factory=ScoresConfig)
+    cache: CacheConfig = Field(default_factory=CacheConfig)
+    output: OutputConfig = Field(default_factory=OutputConfig)
+    ray: RayConfig = Field(default_factory=RayConfig)
 
     def output_dir(self, run_name: str) -> Path:
-        """Where this run's files go: ``output.dir``, else ``outputs/<run name>``."""
+        """Where this run's files go: ``output.dir``, else ``outputs/<run name>`` in the
+        current folder."""
         return Path(self.output.dir) if self.output.dir else Path("outputs") / run_name
 
 
-def load_config(path: str | Path | None, overrides: list[str] | tuple[str, ...] = ()) -> Config:
+def load_config(path: str | Path | None, overrides: list[str] | tuple[str, ...] = (), *,
+                relative_to_file: bool = True) -> Config:
     """Read a YAML config, apply ``section.key=value`` overrides and validate.
+
+    Args:
+        path: The config file, or None for the defaults.
+        overrides: ``--set`` items, applied in order (a later one wins).
+        relative_to_file: Relative paths in the file are relative to its folder (False: to
+            the current folder, for a run's own ``config.resolved.yaml``).
 
     Raises:
         ConfigError: the file is missing or not YAML, an override is malformed, or a key or value
-            is not allowed; the message names the key, the value and what is allowed.
+            is not allowed; the message says where the value came from (``--set KEY=VALUE``, or
+            the file and line), the key and what it takes.
     """
-    data = _read_yaml(Path(path)) if path is not None else {}
+    return read_config(path, overrides, relative_to_file=relative_to_file)[0]
+
+
+def read_config(path: str | Path | None, overrides: list[str] | tuple[str, ...] = (), *,
+                relative_to_file: bool = True) -> tuple[Config, Origins]:
+    """:func:`load_config`, and where each value came from (key path -> ``--set KEY=VALUE``
+    or ``FILE, line N``), for messages about values found wrong later."""
+    from .config_messages import describe
+
+    data: dict[str, Any] = {}
+    origins: Origins = {}
+    if path is not None:
+        path = Path(path)
+        if not path.exists():
+            raise ConfigError(f"config file not found: {path} (pass --config with a YAML "
+                              "file, e.g. configs/default.yaml)")
+        data, origins = read_file(path, Config)
+        if relative_to_file:
+            rebase_paths(data, path.parent, Config)
     for item in overrides:
-        _apply_override(data, item)
+        apply_override(data, origins, item, Config)
     try:
-        return Config.model_validate(data)
+        return Config.model_validate(data), origins
     except ValidationError as exc:
-        raise ConfigError(_describe(exc, source=str(path or "--set"))) from None
+        raise ConfigError(describe(exc, Config, origins, str(path or "config"))) from None
 
 
 # Keys that change how a run goes, not what it produces: a run may be resumed with other values.
@@ -201,74 +267,3 @@ def dump_config(config: Config) -> str:
     import yaml
 
     return yaml.safe_dump(config.model_dump(mode="json"), sort_keys=False, allow_unicode=True)
-
-
-def _read_yaml(path: Path) -> dict[str, Any]:
-    import yaml
-
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise ConfigError(f"config file not found: {path} (pass --config with a YAML file, "
-                          "e.g. configs/default.yaml)") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read config file {path}: {exc}") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        where = getattr(exc, "problem_mark", None)
-        line = f" line {where.line + 1}" if where is not None else ""
-        problem = getattr(exc, "problem", None) or "invalid YAML"
-        raise ConfigError(f"config file {path}{line}: {problem}") from None
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise ConfigError(f"config file {path}: expected a mapping of sections "
-                          f"({', '.join(Config.model_fields)}), got {type(data).__name__}")
-    return data
-
-
-def _apply_override(data: dict[str, Any], item: str) -> None:
-    import yaml
-
-    key, sep, raw = item.partition("=")
-    parts = key.strip().split(".")
-    if not sep or len(parts) < 2 or not all(parts):
-        raise ConfigError(f"--set {item!r}: expected section.key=value, "
-                          "e.g. --set translate.num_beams=4")
-    try:
-        value = yaml.safe_load(raw) if raw.strip() else None
-    except yaml.YAMLError:
-        value = raw
-    node = data
-    for part in parts[:-1]:
-        child = node.setdefault(part, {})
-        if not isinstance(child, dict):
-            raise ConfigError(f"--set {item!r}: {part!r} is not a section")
-        node = child
-    node[parts[-1]] = value
-
-
-def _describe(exc: ValidationError, source: str) -> str:
-    """One line per problem: key, value given, what is allowed."""
-    lines = []
-    for error in exc.errors():
-        key = ".".join(str(p) for p in error["loc"])
-        given = error.get("input")
-        if error["type"] == "extra_forbidden":
-            lines.append(f"{source}: unknown config key '{key}'; {_allowed_keys(error['loc'])}")
-        else:
-            lines.append(f"{source}: config key '{key}' = {given!r}: {error['msg']}")
-    return "; ".join(lines)
-
-
-def _allowed_keys(loc: tuple[Any, ...]) -> str:
-    model: type[BaseModel] = Config
-    for part in loc[:-1]:
-        field = model.model_fields.get(str(part))
-        annotation = field.annotation if field else None
-        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
-            break
-        model = annotation
-    where = ".".join(str(p) for p in loc[:-1]) or "top level"
-    return f"allowed in {where}: {', '.join(model.model_fields)}"

@@ -156,8 +156,9 @@ def resolve_compute_type(requested: str, device: str,
     if requested == "auto":
         return next((t for t in _AUTO_COMPUTE.get(device, ()) if t in supported), "default")
     if requested not in supported and requested != "default":
-        raise ConfigError(f"{key}: {requested!r} is not supported by CTranslate2 on {device}; "
-                          f"supported: auto, {', '.join(sorted(supported))}")
+        raise ConfigError(f"{key}: {requested!r} is not supported by CTranslate2 on {device} on "
+                          f"this machine; supported: auto, default, {', '.join(sorted(supported))}",
+                          key=key)
     return requested
 
 
@@ -173,7 +174,12 @@ def stored_type(compute_type: str) -> str | None:
 
 
 def pick_ct2_device(name: str, key: str = "translate.device") -> tuple[str, int]:
-    """CTranslate2's device and device index for a config's ``device`` value."""
+    """CTranslate2's device and device index for a config's ``device`` value.
+
+    Raises:
+        ConfigError: a device CTranslate2 cannot use, or a GPU this machine does not have; the
+            message lists the devices allowed here.
+    """
     import ctranslate2
 
     gpus = ctranslate2.get_cuda_device_count()
@@ -181,14 +187,40 @@ def pick_ct2_device(name: str, key: str = "translate.device") -> tuple[str, int]
         return ("cuda", 0) if gpus > 0 else ("cpu", 0)
     if name == "cpu":
         return "cpu", 0
+    here = ", ".join(["auto", "cpu", *(["cuda"] if gpus else []),
+                      *(f"cuda:{i}" for i in range(gpus))])
     if not name.startswith("cuda"):
-        raise ConfigError(f"{key}: {name!r} is not supported by the ctranslate2 backend; "
-                          "use auto, cpu, cuda or cuda:N (or backend: transformers)")
+        raise ConfigError(f"{key}: {name!r} is not a device of backend ctranslate2 (backend "
+                          f"transformers has it); allowed here: {here}", key=key)
     index = int(name.partition(":")[2] or 0)
     if index >= gpus:
-        raise ModelError(f"{key}: {name!r} was asked for but CTranslate2 sees {gpus} CUDA "
-                         "device(s); use device: auto or cpu")
+        raise ConfigError(f"{key}: {name!r} is not available on this machine: CTranslate2 sees "
+                          f"{gpus} CUDA devices; allowed here: {here}", key=key)
     return "cuda", index
+
+
+def check_settings(settings: Any, section: str, *, here: bool = True) -> None:
+    """Fail before any work if the ctranslate2 backend cannot run ``settings`` (a model section
+    of the config): CTranslate2 missing, a transformers dtype, and (``here``: the models run on
+    this machine) a device or compute type this machine does not have.
+
+    Raises:
+        ConfigError: naming the key, the value and what is allowed.
+    """
+    try:
+        import ctranslate2  # noqa: F401
+    except ImportError:
+        raise ConfigError(f"{section}.backend: ctranslate2 is not installed: pip install "
+                          f"'.[fast]', or set {section}.backend: transformers",
+                          key=f"{section}.backend") from None
+    if settings.dtype != "auto":
+        raise ConfigError(
+            f"{section}.dtype: {settings.dtype!r} is a setting of backend transformers; backend "
+            f"ctranslate2 takes {section}.compute_type: leave {section}.dtype as auto, or set "
+            f"{section}.backend: transformers", key=f"{section}.dtype")
+    if here:
+        device, _ = pick_ct2_device(settings.device, key=f"{section}.device")
+        resolve_compute_type(settings.compute_type, device, key=f"{section}.compute_type")
 
 
 class CTranslate2Engine:

@@ -106,3 +106,25 @@ def build_engine(config: Config, section: str, model_dir: Path | None = None, *,
     engine: Engine = module.load_engine(settings, Path(path), models_dir=config.run.models_dir,
                                         section=section)
     return engine
+
+
+def check_settings(config: Config, sections: Sequence[str] = ("translate", "summarise")) -> None:
+    """Check, before any work, that each model section in use is one its backend can run:
+    precision names of that backend, and (with ``run.executor: local``, where the models run on
+    this machine) a device and a compute type this machine has.
+
+    Args:
+        config: The run's config.
+        sections: The sections whose models will be built from the config (``summarise`` is
+            skipped unless ``summarise.method`` is ``abstractive``).
+
+    Raises:
+        ConfigError: naming the key, the value and what is allowed (``key`` set).
+    """
+    here = config.run.executor == "local"
+    for section in sections:
+        if section == "summarise" and config.summarise.method != "abstractive":
+            continue
+        settings = getattr(config, section)
+        module = importlib.import_module(BACKENDS[settings.backend])
+        module.check_settings(settings, section, here=here)

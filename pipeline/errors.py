@@ -14,9 +14,18 @@ class PipelineError(Exception):
 
 
 class ConfigError(PipelineError):
-    """A bad config file, config key or command-line value (exit code 2)."""
+    """A bad config file, config key or command-line value (exit code 2).
+
+    Attributes:
+        key: The config key at fault (``translate.device``) when one is, so that the command
+            line can say where its value came from.
+    """
 
     exit_code = 2
+
+    def __init__(self, message: str, key: str | None = None) -> None:
+        super().__init__(message)
+        self.key = key
 
 
 class InputError(PipelineError):

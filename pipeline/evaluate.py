@@ -164,7 +164,8 @@ def _read_again(run_dir: Path, references: str | None) -> dict[str, Article | Re
         raise ConfigError(f"--references {references}: no such file or folder; nothing was "
                           "changed")
     overrides = [f"input.references={references}"] if references else []
-    config = load_config(run_dir / "config.resolved.yaml", overrides)
+    # its paths are as the run resolved them: relative to the folder the run was started in
+    config = load_config(run_dir / "config.resolved.yaml", overrides, relative_to_file=False)
     try:
         items = read_inputs(config.input.path, config.input.format,
                             max_chars=config.input.max_chars, language=config.input.language,

@@ -15,7 +15,9 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from .errors import ModelError
+from .errors import ConfigError, ModelError
+
+DTYPES = ("auto", "float32", "bfloat16", "float16")  # translate.dtype, as the config allows
 
 
 @functools.cache
@@ -24,6 +26,46 @@ def default_threads() -> int:
     import torch
 
     return torch.get_num_threads()
+
+
+def torch_devices() -> list[str]:
+    """The ``device`` values this machine's torch can use."""
+    import torch
+
+    found = ["auto", "cpu"]
+    count = torch.cuda.device_count() if torch.cuda.is_available() else 0
+    if count:
+        found += ["cuda", *(f"cuda:{i}" for i in range(count))]
+    mps = getattr(torch.backends, "mps", None)
+    if mps is not None and mps.is_available():
+        found.append("mps")
+    return found
+
+
+def check_settings(settings: Any, section: str, *, here: bool = True) -> None:
+    """Fail before any work if the transformers backend cannot run ``settings`` (a model
+    section of the config): a CTranslate2 compute type, or (``here``: the models run on this
+    machine) a device torch does not have.
+
+    Raises:
+        ConfigError: naming the key, the value and what is allowed.
+    """
+    if settings.compute_type != "auto":
+        raise ConfigError(
+            f"{section}.compute_type: {settings.compute_type!r} is a setting of backend "
+            f"ctranslate2; backend transformers takes {section}.dtype ({', '.join(DTYPES)}): "
+            f"leave {section}.compute_type as auto, or set {section}.backend: ctranslate2",
+            key=f"{section}.compute_type")
+    if not here:
+        return
+    devices = torch_devices()
+    if settings.device not in devices:
+        why = ("torch has no MPS device here, the GPU of Apple silicon"
+               if settings.device == "mps"
+               else f"torch sees {sum(d.startswith('cuda:') for d in devices)} CUDA devices")
+        raise ConfigError(f"{section}.device: {settings.device!r} is not available on this "
+                          f"machine: {why}; allowed here: {', '.join(devices)}",
+                          key=f"{section}.device")
 
 
 def pick_device(name: str) -> str:

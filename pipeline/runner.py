@@ -90,7 +90,8 @@ def run(config: Config, *, translator: Translator | None = None,
             moved aside, see :meth:`Store.open`).
 
     Raises:
-        ConfigError: the input path matches nothing or input.format is no reader's name
+        ConfigError: a model section's device or precision cannot be used here (checked
+            first), the input path matches nothing or input.format is no reader's name
             (both before the output dir is made), the output dir is in use or holds another
             run, or ``output.dir`` / ``cache.path`` cannot be written (checked first).
         ModelError: a model is missing (raised before any article is processed).
@@ -108,6 +109,11 @@ def run(config: Config, *, translator: Translator | None = None,
         if translator is not None or summariser is not None:
             raise ConfigError("run.executor: ray builds its models from the config on every "
                               "worker; models passed in are for run.executor: local")
+    from .engines import check_settings
+
+    # devices and precisions: a wrong one would otherwise show only when a model first runs
+    built = {"translate": translator is None, "summarise": summariser is None}
+    check_settings(config, [section for section, from_config in built.items() if from_config])
     name = config.run.name or datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
     from .rundir import check_writable_paths
 

@@ -54,7 +54,7 @@ def test_later_override_wins():
     ("translate.num_beams=many", ["translate.num_beams", "many"]),
     ("summarise.method=magic", ["summarise.method", "magic", "extractive"]),
     ("translate.device=gpu", ["translate.device", "gpu"]),
-    ("translate", ["section.key=value"]),
+    ("translate", ["SECTION.KEY=VALUE"]),
     ("translate.model.x=1", ["translate.model"]),
 ])
 def test_bad_values_name_key_value_and_allowed(override, needles):
@@ -85,10 +85,11 @@ def test_missing_file():
 
 
 def test_dump_round_trips(tmp_path):
+    # a run's config.resolved.yaml holds paths as the run resolved them (from its folder)
     config = load_config(DEFAULT, ["translate.num_beams=3", "output.dir=x"])
     path = tmp_path / "resolved.yaml"
     path.write_text(dump_config(config), "utf-8")
-    assert load_config(path) == config
+    assert load_config(path, relative_to_file=False) == config
 
 
 def test_output_dir_defaults_to_run_name():
@@ -124,9 +125,9 @@ def test_home_is_expanded_in_every_path_the_pipeline_writes_or_reads(tmp_path, m
     config.cache.path = "~/y.sqlite"  # assigned later (validate_assignment)
     assert config.cache.path == str(tmp_path / "y.sqlite")
     # relative paths and unset ones are left as they are; input.path stays a pattern
-    defaults = load_config(None, ["input.path=~/news/*.txt"])
+    defaults = load_config(None, ["input.path=~/news/*.txt", "cache.path=.cache/m.sqlite"])
     assert (defaults.cache.path, defaults.output.dir, defaults.input.references) == (
-        ".cache/memory.sqlite", None, None)
+        ".cache/m.sqlite", None, None)
     assert defaults.input.path == "~/news/*.txt"
 
 
@@ -141,3 +142,187 @@ def test_a_tilde_cache_path_creates_no_folder_named_tilde(tmp_path, monkeypatch)
     assert Path(config.cache.path) == tmp_path / "home" / "x" / "m.sqlite"
     assert config.output_dir("r1") == tmp_path / "home" / "out"
     assert not (tmp_path / "~").exists()
+
+
+# --- where values come from, and how they are read ------------------------------------------
+
+ROOT = DEFAULT.parents[1]
+
+
+def error_of(path, overrides=()) -> str:
+    with pytest.raises(ConfigError) as info:
+        load_config(path, list(overrides))
+    message = str(info.value)
+    assert "\n" not in message
+    for jargon in ("constrained-int", "Input should", "literal[", "pydantic", "String should"):
+        assert jargon not in message, message
+    return message
+
+
+def test_default_yaml_from_the_project_folder_gives_the_paths_it_always_gave(monkeypatch):
+    monkeypatch.chdir(ROOT)
+    config = load_config("configs/default.yaml")
+    assert config.model_dump(exclude={"input": {"path"}}) == \
+        Config().model_dump(exclude={"input": {"path"}})
+    assert (config.input.path, config.run.models_dir) == ("examples/lutte-anti-aqmi.fr.txt",
+                                                          "models")
+
+
+def test_the_default_input_is_the_example_that_comes_with_the_package(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # found from any folder
+    assert Path(Config().input.path) == ROOT / "examples" / "lutte-anti-aqmi.fr.txt"
+    assert Path(Config().input.path).is_file()
+    assert Path(load_config(DEFAULT).input.path).samefile(Config().input.path)
+
+
+@pytest.mark.parametrize("override, key, expected", [
+    ("run.name=2024-01-01", ("run", "name"), "2024-01-01"),
+    ("translate.revision=0123456", ("translate", "revision"), "0123456"),
+    ("translate.revision=20240101", ("translate", "revision"), "20240101"),
+    ("input.origlang=yes", ("input", "origlang"), "yes"),
+    ("ray.address=6379", ("ray", "address"), "6379"),
+    ("run.name='null'", ("run", "name"), "null"),
+    ("run.name=\"2024-01-01\"", ("run", "name"), "2024-01-01"),
+    ("run.name=null", ("run", "name"), None),
+    ("run.name=", ("run", "name"), None),
+    ("translate.model=1.0", ("translate", "model"), "1.0"),
+    # keys that are not text are read as YAML
+    ("translate.batch_size=8", ("translate", "batch_size"), 8),
+    ("translate.batch_size=auto", ("translate", "batch_size"), "auto"),
+    ("input.check_language=no", ("input", "check_language"), False),
+    ("translate.max_length_ratio=1.5", ("translate", "max_length_ratio"), 1.5),
+])
+def test_set_values_are_read_as_the_type_of_their_key(override, key, expected):
+    config = load_config(None, [override])
+    assert getattr(getattr(config, key[0]), key[1]) == expected
+
+
+def test_text_keys_in_a_file_keep_the_text_as_written(tmp_path):
+    path = tmp_path / "c.yaml"
+    path.write_text("run:\n  name: 2024-01-01\ntranslate:\n  revision: 0123\n  model: 1.10\n"
+                    "input:\n  origlang: no\n  check_language: no\n  max_chars: 5000\n"
+                    "summarise:\n  revision: null\n", "utf-8")
+    config = load_config(path)
+    assert (config.run.name, config.translate.revision, config.translate.model) == (
+        "2024-01-01", "0123", "1.10")
+    assert (config.input.origlang, config.input.check_language, config.input.max_chars) == (
+        "no", False, 5000)
+    assert config.summarise.revision is None
+
+
+@pytest.mark.parametrize("override, expected", [
+    ("translate.num_beam=4", "--set translate.num_beam=4: unknown key translate.num_beam (did "
+     "you mean translate.num_beams?); the keys of translate are model, revision, backend, "),
+    ("translate.method=abstractive", "--set translate.method=abstractive: unknown key "
+     "translate.method (did you mean summarise.method?)"),
+    ("bogus.key=1", "--set bogus.key=1: unknown section bogus; the sections are run, input, "),
+    ("translat.model=x", "--set translat.model=x: unknown section translat (did you mean "
+     "translate?)"),
+    ("translate.batch_size=0", "--set translate.batch_size=0: translate.batch_size must be a "
+     "whole number of at least 1, or auto, not 0"),
+    ("translate.num_beams=0", "--set translate.num_beams=0: translate.num_beams must be a whole "
+     "number from 1 to 32, or null, not 0"),
+    ("segment.max_tokens=4", "--set segment.max_tokens=4: segment.max_tokens must be a whole "
+     "number from 8 to 512, not 4"),
+    ("translate.max_length_ratio=0", "translate.max_length_ratio must be a number above 0, "
+     "not 0"),
+    ("cache.enabled=maybe", "--set cache.enabled=maybe: cache.enabled must be true or false, "
+     "not 'maybe'"),
+    ("summarise.method=magic", "--set summarise.method=magic: summarise.method must be "
+     "abstractive, extractive or none, not 'magic'"),
+    ("translate.device=gpu", "--set translate.device=gpu: translate.device must be auto, cpu, "
+     "cuda, cuda:N (N = 0, 1...) or mps, not 'gpu'"),
+    ("translate.compute_type=int3", "--set translate.compute_type=int3: translate.compute_type "
+     "must be auto, default, int8, int8_float32, int8_float16, int8_bfloat16, int16, float16, "
+     "bfloat16 or float32, not 'int3'"),
+    ("translate.dtype=int8", "translate.dtype must be auto, float32, bfloat16 or float16, "
+     "not 'int8'"),
+    ("translate.model.x=1", "--set translate.model.x=1: translate.model is a value, not a "
+     "section"),
+])
+def test_set_errors_name_the_option_the_key_and_what_it_takes(override, expected):
+    # blamed on the --set that gave the value, not on the config file
+    assert expected in error_of(DEFAULT, [override])
+
+
+def test_file_errors_name_the_file_and_line(tmp_path):
+    path = tmp_path / "c.yaml"
+    path.write_text("run:\n  name: x\n\ntranslate:\n  num_beam: 4\n  batch_size: 0\n"
+                    "summarise:\n  method: yes\n", "utf-8")
+    message = error_of(path)
+    assert f"{path}, line 5: unknown key translate.num_beam (did you mean " \
+           "translate.num_beams?)" in message
+    assert f"{path}, line 6: translate.batch_size must be a whole number of at least 1, or " \
+           "auto, not 0" in message
+    assert f"{path}, line 8: summarise.method must be abstractive, extractive or none, " \
+           "not 'yes'" in message
+    # a --set of the same key takes the blame away from the file
+    assert "--set translate.batch_size=-1" in error_of(path, ["translate.batch_size=-1"])
+
+
+def test_a_yaml_syntax_error_gives_its_line(tmp_path):
+    path = tmp_path / "c.yaml"
+    path.write_text("run:\n  name: x\ntranslate: [1, 2\n", "utf-8")
+    assert error_of(path).startswith(f"config file {path}, line 4: ")
+
+
+def test_relative_paths_in_a_file_are_relative_to_its_folder(tmp_path, monkeypatch):
+    folder = tmp_path / "project" / "configs"
+    folder.mkdir(parents=True)
+    (folder / "local-model").mkdir()
+    path = folder / "c.yaml"
+    path.write_text("input:\n  path: ../news/**/*.txt\n  references: refs\n"
+                    "run:\n  models_dir: ../models\ncache:\n  path: m.sqlite\n"
+                    "output:\n  dir: ../out\n"
+                    "translate:\n  model: local-model\nsummarise:\n  model: org/hub-model\n",
+                    "utf-8")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    config = load_config(path)
+    project = tmp_path / "project"
+    assert config.input.path == f"{project}/news/**/*.txt"
+    assert config.input.references == str(folder / "refs")
+    assert config.run.models_dir == str(project / "models")
+    assert config.cache.path == str(folder / "m.sqlite")
+    assert config.output.dir == str(project / "out")
+    assert config.translate.model == str(folder / "local-model")  # a folder there
+    assert config.summarise.model == "org/hub-model"  # a Hub id stays one
+    # --set paths are relative to the current folder; absolute and ~ paths stay as they are
+    config = load_config(path, ["output.dir=mine", "input.path=/data/x.txt",
+                                "cache.path=here.sqlite"])
+    assert (config.output.dir, config.input.path, config.cache.path) == (
+        "mine", "/data/x.txt", "here.sqlite")
+    path.write_text("input:\n  path: ~/news/*.txt\noutput:\n  dir: /abs/out\n", "utf-8")
+    config = load_config(path)
+    assert (config.input.path, config.output.dir) == ("~/news/*.txt", "/abs/out")
+
+
+def test_a_relative_config_path_gives_paths_relative_to_the_current_folder(tmp_path,
+                                                                           monkeypatch):
+    (tmp_path / "configs").mkdir()
+    (tmp_path / "configs" / "c.yaml").write_text("input:\n  path: ../news/a.txt\n", "utf-8")
+    monkeypatch.chdir(tmp_path)
+    assert load_config("configs/c.yaml").input.path == "news/a.txt"
+    assert load_config("configs/c.yaml", relative_to_file=False).input.path == "../news/a.txt"
+
+
+def test_default_places_for_the_memory_and_the_models(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert Config().cache.path == str(tmp_path / "xdg" / "fr-en-briefs" / "memory.sqlite")
+    assert load_config(None, ["cache.path=null"]).cache.path == Config().cache.path
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert Config().cache.path == str(tmp_path / "home" / ".cache" / "fr-en-briefs" /
+                                      "memory.sqlite")
+    assert Config().run.models_dir == "models"
+    assert Config().output_dir("r1") == Path("outputs/r1")
+
+
+@pytest.mark.parametrize("name", ["default", "default.yaml", "configs/default.yaml"])
+def test_configs_of_the_package_are_found_by_name(name):
+    from pipeline.config_io import find_config, shipped_configs
+
+    assert find_config(name) == DEFAULT
+    assert find_config("no-such-recipe") is None
+    assert {"default.yaml", "newstest2013.yaml"} <= set(shipped_configs())
