@@ -51,6 +51,17 @@ def one(args: argparse.Namespace, scored: bool) -> None:
     print(json.dumps({"peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 
 
+def processor() -> str:
+    """The CPU's model name (Linux), else what platform says."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--n", type=int, default=48, help="segments")
@@ -80,7 +91,7 @@ def main() -> None:
                                 *sys.argv[1:]], capture_output=True, text=True, check=True)
         peaks[mode] = json.loads(child.stdout.strip().splitlines()[-1])["peak_mib"]
     plain, scored = (statistics.median(times[m]) for m in ("plain", "scored"))
-    print(f"processor: {platform.processor() or platform.machine()}; {args.n} segments, "
+    print(f"processor: {processor()}; {args.n} segments, "
           f"beam {args.beams}, batch {args.batch}, {args.threads} threads, "
           f"{args.repeats} repeats")
     print(f"translate          median {plain:7.2f} s  peak RSS {peaks['plain']:7.0f} MiB")
