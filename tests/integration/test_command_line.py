@@ -63,6 +63,13 @@ def test_version(capsys, monkeypatch):
     assert version() == pipeline.__version__
 
 
+def test_python_dash_m_pipeline_is_the_command_line(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "pipeline", "--version"], cwd=tmp_path,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True,
+                          text=True, timeout=120)
+    assert (done.returncode, done.stdout) == (0, f"fr-en-briefs {pipeline.__version__}\n")
+
+
 def test_run_is_the_default_command(capsys):
     bad = ["--config", str(DEFAULT), "--set", "translate.num_beam=4"]
     assert main(bad) == 2
