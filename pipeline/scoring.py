@@ -110,6 +110,13 @@ def _in_segments(flag: Flag, starts: Sequence[int]) -> Flag:
     return replace(flag, evidence=evidence)
 
 
+def english_sentences(pairs: Sequence[TranslatedSegment]) -> list[str]:
+    """The English body (title left out) one sentence per source sentence, the pieces of a
+    broken sentence rejoined, whitespace collapsed; a sentence never spans two paragraphs."""
+    body = [p for p in pairs if p.segment.paragraph >= 0]
+    return [" ".join(s.split()) for s in _sentences_with_starts(body)[1]]
+
+
 def _sentences_with_starts(body: Sequence[TranslatedSegment]) -> tuple[list[int], list[str]]:
     """The English body one sentence per source sentence (pieces rejoined), and the segment
     index each begins with: summary support is stored as segment indices."""

@@ -301,11 +301,19 @@ def _with_kept(w: Work, translated: Sequence[str]) -> list[str]:
 
 def summarise_work(work: Sequence[Work], summariser: Summariser, progress: Any = None
                    ) -> None:
-    """One call for every article still alive; if that fails, each article is retried alone."""
+    """One call for every article still alive; if that fails, each article is retried alone.
+
+    A summariser that extracts (its ``select`` gives indices) ranks each article's translated
+    sentences as they were translated, with their paragraphs (the pieces of a broken sentence
+    rejoined), instead of splitting the joined translation again.
+    """
     live = [w for w in work if w.error is None]
-    texts = [_english_body(w) for w in live]
-    if not texts:
+    if not live:
         return
+    if summariser.select([]) is not None:
+        _extract(live, summariser, progress)
+        return
+    texts = [_english_body(w) for w in live]
     advance, complete = _stage_progress(progress or NullProgress(), "summarise", len(texts))
     try:
         summaries = one_to_one(summariser.summarise(texts, progress=advance), texts,
@@ -320,6 +328,31 @@ def summarise_work(work: Sequence[Work], summariser: Summariser, progress: Any =
             out = _isolate(w, "summarise", lambda t=text: summariser.summarise([t]), 1)
             if out is not None:
                 w.summary, w.summary_chunks = out[0], _chunks_of(summariser, 1)[0]
+    complete()
+
+
+def _extract(live: Sequence[Work], summariser: Summariser, progress: Any) -> None:
+    """Summaries chosen from each article's translated sentences (one call; on failure, each
+    article alone, a failing one recorded as such)."""
+    documents = [_english_sentences(w) for w in live]
+    advance, complete = _stage_progress(progress or NullProgress(), "summarise", len(live))
+
+    def pick(docs: Sequence[list[str]]) -> list[str]:
+        chosen = summariser.select(docs) or []
+        summaries = [" ".join(" ".join(d[k] for k in c).split())
+                     for d, c in zip(docs, chosen, strict=False)]
+        return one_to_one(summaries, docs, "summariser")
+
+    try:
+        for w, summary in zip(live, pick(documents), strict=True):
+            w.summary = summary
+    except (ModelError, ConfigError):
+        raise
+    except Exception:  # noqa: BLE001 - isolate the failing article(s)
+        for w, doc in zip(live, documents, strict=True):
+            out = _isolate(w, "summarise", lambda d=doc: pick([d]), 1)
+            if out is not None:
+                w.summary = out[0]
     complete()
 
 
@@ -340,6 +373,14 @@ def _isolate(w: Work, stage: str, call: Callable[[], list[str]], expected: int
 def _chunks_of(summariser: Summariser, n: int) -> list[int | None]:
     chunks = list(summariser.chunks)
     return chunks if len(chunks) == n else [None] * n
+
+
+def _english_sentences(w: Work) -> list[str]:
+    """The translated body one sentence per source sentence (pieces rejoined), in order; no
+    sentence spans a paragraph break."""
+    from .scoring import english_sentences
+
+    return english_sentences(_pairs(w))
 
 
 def _english_body(w: Work) -> str:
