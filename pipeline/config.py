@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from .errors import ConfigError
 
@@ -79,6 +79,8 @@ class TranslateConfig(_ModelSection):
     batch_tokens: int = Field(4096, ge=16)
     max_length_ratio: float = Field(2.0, gt=0)
     max_length_offset: int = Field(10, ge=0)
+    # full: every sentence; brief: the title and the summary sentences only (a triage brief)
+    scope: Literal["full", "brief"] = "full"
 
 
 class SummariseConfig(_ModelSection):
@@ -137,6 +139,16 @@ class Config(_Section):
     cache: CacheConfig = CacheConfig()
     output: OutputConfig = OutputConfig()
     ray: RayConfig = RayConfig()
+
+    @model_validator(mode="after")
+    def _brief_needs_extractive(self) -> Config:
+        if self.translate.scope == "brief" and self.summarise.method != "extractive":
+            raise ValueError(
+                "config key 'translate.scope' = 'brief' needs summarise.method: extractive (the "
+                "summary sentences are chosen from the French before translation), got "
+                f"summarise.method: {self.summarise.method}; set summarise.method=extractive or "
+                "translate.scope=full")
+        return self
 
     def output_dir(self, run_name: str) -> Path:
         """Where this run's files go: ``output.dir``, else ``outputs/<run name>``."""
@@ -257,7 +269,9 @@ def _describe(exc: ValidationError, source: str) -> str:
     for error in exc.errors():
         key = ".".join(str(p) for p in error["loc"])
         given = error.get("input")
-        if error["type"] == "extra_forbidden":
+        if not error["loc"]:  # a check across sections: its message names the keys
+            lines.append(f"{source}: {error['msg'].removeprefix('Value error, ')}")
+        elif error["type"] == "extra_forbidden":
             lines.append(f"{source}: unknown config key '{key}'; {_allowed_keys(error['loc'])}")
         else:
             lines.append(f"{source}: config key '{key}' = {given!r}: {error['msg']}")
