@@ -374,7 +374,8 @@ def summarise_work(work: Sequence[Work], summariser: Summariser, progress: Any =
     live = [w for w in live if w.triage is None]
     if not live:
         return
-    if summariser.select([]) is not None:
+    select = getattr(summariser, "select", None)  # a duck-typed summariser may not have it
+    if select is not None and select([]) is not None:
         _extract(live, summariser, progress)
         return
     texts = [_english_body(w) for w in live]
