@@ -126,7 +126,9 @@ def result_line(result: ArticleResult, run_id: int) -> dict[str, Any]:
         "status": result.status,
         "error": result.error,
         "title": result.title,
-        "translation": result.translation,
+        "scope": result.stats.get("scope", "full"),
+        # a triage brief translated only the title and the summary sentences: no translation
+        "translation": None if result.stats.get("scope") == "brief" else result.translation,
         "summary": result.summary,
         "scores": [_score_dict(s) for s in result.scores],
         "flags": list(result.flags),
@@ -207,6 +209,14 @@ def _footer(result: ArticleResult) -> list[str]:
     return ["---", "", f"_{shown}_", ""]
 
 
+def _triage_note(stats: dict[str, Any]) -> str:
+    """What a triage brief is: which part of the article was translated."""
+    chosen, total = stats.get("summary_sentences", "?"), stats.get("source_sentences", "?")
+    return (f"_Only the title and these {chosen} of the article's {total} sentences, chosen "
+            "from the French, were translated (`translate.scope: brief`); the full translation "
+            "was not made._")
+
+
 def render_brief(result: ArticleResult) -> str:
     """The Markdown brief of one article: title, origin, summary, translation, scores.
 
@@ -224,10 +234,14 @@ def render_brief(result: ArticleResult) -> str:
     if title_fr:
         origin += f" — French title: *{title_fr}*"
     title = markdown_inline(result.title) or markdown_inline(result.article_id)
-    lines = [f"# {title}", "", origin, "", *_verdict_line(result), "## Summary", ""]
+    lines = [f"# {title}", "", origin, "", *_verdict_line(result)]
     summary = markdown_text(result.summary).strip("\n")
-    lines += [summary or "_No summary._", "", "## Translation", ""]
-    for paragraph in result.paragraphs:
-        lines += [markdown_text(paragraph), ""]
+    if result.stats.get("scope") == "brief":
+        lines += ["## Triage brief", "", _triage_note(result.stats), "",
+                  summary or "_No summary._", ""]
+    else:
+        lines += ["## Summary", "", summary or "_No summary._", "", "## Translation", ""]
+        for paragraph in result.paragraphs:
+            lines += [markdown_text(paragraph), ""]
     lines += _checks_section(result) + _scores_section(result) + [""] + _footer(result)
     return "\n".join(lines).rstrip("\n") + "\n"

@@ -19,6 +19,7 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    model_validator,
 )
 
 from .config_io import Allowed, IsPath, Origins, apply_override, read_file, rebase_paths, shipped
@@ -117,6 +118,8 @@ class TranslateConfig(_ModelSection):
     batch_tokens: int = Field(4096, ge=16)
     max_length_ratio: float = Field(2.0, gt=0)
     max_length_offset: int = Field(10, ge=0)
+    # full: every sentence; brief: the title and the summary sentences only (a triage brief)
+    scope: Literal["full", "brief"] = "full"
 
 
 class SummariseConfig(_ModelSection):
@@ -125,7 +128,9 @@ class SummariseConfig(_ModelSection):
     min_length: int | None = Field(None, ge=0)
     max_length: int | None = Field(None, ge=1)
     max_input_tokens: int | None = Field(None, ge=16)
-    sentences: int = Field(3, ge=1)
+    sentences: int = Field(3, ge=1)  # extractive: at most this many sentences
+    words: int = Field(75, ge=1)  # extractive: at most this many words (the first sentence
+    # chosen always goes in)
     batch_size: int = Field(4, ge=1)
 
 
@@ -174,6 +179,16 @@ class Config(_Section):
     cache: CacheConfig = Field(default_factory=CacheConfig)
     output: OutputConfig = Field(default_factory=OutputConfig)
     ray: RayConfig = Field(default_factory=RayConfig)
+
+    @model_validator(mode="after")
+    def _brief_needs_extractive(self) -> Config:
+        if self.translate.scope == "brief" and self.summarise.method != "extractive":
+            raise ValueError(
+                "config key 'translate.scope' = 'brief' needs summarise.method: extractive (the "
+                "summary sentences are chosen from the French before translation), got "
+                f"summarise.method: {self.summarise.method}; set summarise.method=extractive or "
+                "translate.scope=full")
+        return self
 
     def output_dir(self, run_name: str) -> Path:
         """Where this run's files go: ``output.dir``, else ``outputs/<run name>`` in the

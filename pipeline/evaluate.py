@@ -219,9 +219,12 @@ def _rescored(store: Any, articles: dict[str, Article]) -> list[ArticleResult]:
                          and isinstance(indices, list) for index in indices}
         language = {k: stats[k] for k in ("language", "language_confidence", "french_share")
                     if k in stats}
+        triage = ({k: stats[k] for k in ("source_segments", "source_sentences",
+                                         "summary_sentences", "brief_segments")}
+                  if stats.get("scope") == "brief" else None)
         result = score_article(article, stored.segments, stored.summary,
                                stats.get("splits", 0), stats.get("summary_chunks"),
-                               kept=kept_segments, language=language)
+                               kept=kept_segments, language=language, triage=triage)
         kept = tuple(s for s in stored.scores if s.metric.startswith("fidelity "))
         results.append(replace(result, scores=result.scores + kept, position=stored.position,
                                stats={**stats, **result.stats}))

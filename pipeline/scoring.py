@@ -24,8 +24,13 @@ RATIO = "chars(translation)/chars(source)"
 def score_article(article: Article, pairs: Sequence[TranslatedSegment], summary: str,
                   splits: int, summary_chunks: int | None = None,
                   kept: dict[int, str] | None = None,
-                  language: dict[str, Any] | None = None) -> ArticleResult:
+                  language: dict[str, Any] | None = None,
+                  triage: dict[str, Any] | None = None) -> ArticleResult:
     """Build the result of one translated article: English title, flags, stats and scores.
+
+    A triage brief (``triage`` given: only the title and the summary sentences were
+    translated) gets no translation scores against references, which would score a part of
+    the text as if it were the whole; its summary is still scored against a reference summary.
 
     Args:
         article: The article.
@@ -36,6 +41,8 @@ def score_article(article: Article, pairs: Sequence[TranslatedSegment], summary:
         kept: Segment index -> why the segment was kept as it is rather than translated
             (``no-letters``, ``english``): counted and listed in the stats, not flagged.
         language: What language identification found (``language``, ``language_confidence``).
+        triage: For ``translate.scope: brief``, what was chosen (see
+            :func:`pipeline.stages.triage`): added to the stats with ``scope: brief``.
     """
     kept = kept or {}
     title = " ".join(p.translation for p in pairs if p.segment.paragraph < 0)
@@ -43,6 +50,9 @@ def score_article(article: Article, pairs: Sequence[TranslatedSegment], summary:
     result = ArticleResult(article.id, article.source, "ok", article=article, title=title,
                            segments=tuple(pairs), summary=summary)
     source_text = "\n\n".join(article.paragraphs)
+    translated_source = source_text if triage is None else "\n\n".join(
+        " ".join(p.segment.source for p in group)
+        for _, group in groupby(body, key=lambda p: p.segment.paragraph))
     issues, support = _checks(pairs, body, summary, source_text, kept)
     flagged: dict[str, list[int]] = {}
     for flag in issues:
@@ -57,21 +67,24 @@ def score_article(article: Article, pairs: Sequence[TranslatedSegment], summary:
         "source_chars": len(source_text),
         "translation_chars": len(result.translation),
         "summary_chunks": summary_chunks,  # 0: the text is its own summary (no model call)
-        "summary_is_text": bool(summary) and summary == " ".join(result.translation.split()),
+        "summary_is_text": bool(summary) and summary == " ".join(result.translation.split())
+        and (triage is None or triage["summary_sentences"] == triage["source_sentences"]),
         "flagged_segments": flagged,
         **_confidence(pairs),
         **(language or {}),
         **article.reading,
     }
+    if triage is not None:
+        stats.update(scope="brief", **triage)
     for reason in sorted(set(kept.values())):  # e.g. kept_english: [3, 7]
         stats[f"kept_{reason.replace('-', '_')}"] = sorted(i for i, r in kept.items()
                                                           if r == reason)
     scores = [
         Score("segments", float(len(pairs)), "article", COUNT),
         Score("splits", float(splits), "article", COUNT),
-        Score("length-ratio", round(length_ratio(source_text, result.translation), 4),
+        Score("length-ratio", round(length_ratio(translated_source, result.translation), 4),
               "article", RATIO),
-        *_reference_scores(article, body, result.translation),
+        *(_reference_scores(article, body, result.translation) if triage is None else []),
     ]
     if article.reference_summary and summary:
         scores += rouge_scores(summary, article.reference_summary)
@@ -126,6 +139,13 @@ def _in_segments(flag: Flag, starts: Sequence[int]) -> Flag:
     return replace(flag, evidence=evidence)
 
 
+def english_sentences(pairs: Sequence[TranslatedSegment]) -> list[str]:
+    """The English body (title left out) one sentence per source sentence, the pieces of a
+    broken sentence rejoined, whitespace collapsed; a sentence never spans two paragraphs."""
+    body = [p for p in pairs if p.segment.paragraph >= 0]
+    return [" ".join(s.split()) for s in _sentences_with_starts(body)[1]]
+
+
 def _sentences_with_starts(body: Sequence[TranslatedSegment]) -> tuple[list[int], list[str]]:
     """The English body one sentence per source sentence (pieces rejoined), and the segment
     index each begins with: summary support is stored as segment indices."""
@@ -162,8 +182,8 @@ def corpus_part(result: ArticleResult) -> dict[str, Any] | None:
     (lines a failure left empty) and ``testset``.
     """
     article = result.article
-    if article is None or article.reference is None:
-        return None
+    if article is None or article.reference is None or result.stats.get("scope") == "brief":
+        return None  # a triage brief translated only part of the text
     refs = reference_streams(article)
     count = len(refs[0])
     ok = result.status == "ok"

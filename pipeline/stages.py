@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from itertools import groupby
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +45,8 @@ class Stages:
     check_language: bool = True  # identify each article's language (input.check_language)
     other_language: str = "skip"  # skip | fail | translate an article in another language
     keep_english: bool = True  # English segments of a French article kept as they are
+    scope: str = "full"  # translate.scope: full, or brief (the title and summary sentences)
+    budget: tuple[int, int] = (3, 75)  # summarise.sentences, summarise.words (for a brief)
 
 
 @dataclass
@@ -68,6 +71,8 @@ class Work:
     reuse: dict[str, tuple[int, int]] = field(default_factory=dict)  # memory hits, misses
     kept: dict[int, str] = field(default_factory=dict)  # segment index -> why not translated
     language: dict[str, Any] = field(default_factory=dict)  # what identification found
+    # translate.scope brief: what was chosen to be translated (see _triage); None: everything
+    triage: dict[str, Any] | None = None
 
     @property
     def item(self) -> Item:
@@ -93,7 +98,8 @@ def build_stages(config: Config, paths: dict[str, Path], translator: Translator 
     budget = min(config.segment.max_tokens, translator.max_input_tokens - 2)
     return Stages(translator, summariser, budget, check_language=config.input.check_language,
                   other_language=config.input.other_language,
-                  keep_english=config.segment.keep_english), memory
+                  keep_english=config.segment.keep_english, scope=config.translate.scope,
+                  budget=(config.summarise.sentences, config.summarise.words)), memory
 
 
 
@@ -128,10 +134,61 @@ def process_chunk(chunk: Sequence[tuple[int, Item]], stages: Stages, progress: A
 
 
 def start_work(chunk: Sequence[tuple[int, Item]], stages: Stages) -> list[Work]:
-    """One :class:`Work` per input, articles segmented (a read failure is carried along)."""
-    return [_segment(item, position, stages) if isinstance(item, Article)
+    """One :class:`Work` per input, articles segmented (a read failure is carried along).
+
+    With ``stages.scope`` ``brief``, each article keeps only the segments to translate: its
+    title and its summary sentences, chosen from the French (see :func:`triage`).
+    """
+    work = [_segment(item, position, stages) if isinstance(item, Article)
             else Work(None, position, [], 0, error=item.message, failure=item)
             for position, item in chunk]
+    if stages.scope == "brief":
+        for w in work:
+            if w.error is None and w.article is not None:
+                _triaged(w, stages.budget)
+    return work
+
+
+def triage(segments: Sequence[Segment], language: str, budget: tuple[int, int]
+           ) -> tuple[list[Segment], dict[str, Any]]:
+    """The segments a triage brief translates: the title's and the summary sentences'.
+
+    The body's sentences (the pieces of a sentence broken for the model rejoined) are ranked in
+    the source language by :func:`pipeline.extractive.select` within ``budget`` (sentences,
+    words of the source).
+
+    Args:
+        segments: An article's segments, in order.
+        language: The source language (``fr``).
+        budget: ``(summarise.sentences, summarise.words)``.
+
+    Returns:
+        (the kept segments, renumbered from 0 in their order, so that flags and summary support
+        name them as stored; ``source_segments``: how many the article has,
+        ``source_sentences``: its body sentences, ``summary_sentences``: how many were chosen,
+        ``brief_segments``: the kept segments' original indices).
+    """
+    from .extractive import select
+
+    body = [s for s in segments if s.paragraph >= 0]
+    groups = [list(g) for _, g in groupby(body, key=lambda s: (s.paragraph, s.sentence))]
+    chosen = select([" ".join(s.source for s in g) for g in groups], language, *budget)
+    keep = sorted([s for s in segments if s.paragraph < 0] +
+                  [s for k in chosen for s in groups[k]], key=lambda s: s.index)
+    info = {"source_segments": len(segments), "source_sentences": len(groups),
+            "summary_sentences": len(chosen), "brief_segments": [s.index for s in keep]}
+    return [replace(s, index=k) for k, s in enumerate(keep)], info
+
+
+def _triaged(w: Work, budget: tuple[int, int]) -> None:
+    """Narrow an article's work to its triage brief; a failure fails the article alone."""
+    try:
+        w.segments, w.triage = triage(w.segments, w.article.language if w.article else "fr",
+                                      budget)
+    except Exception as exc:  # noqa: BLE001 - recorded as this article's failure
+        w.error = f"triage failed: {type(exc).__name__}: {exc}"
+        return
+    w.splits = len({(s.paragraph, s.sentence) for s in w.segments if s.piece > 0})
 
 
 def finish_work(work: Sequence[Work], stages: Stages) -> list[ArticleResult]:
@@ -142,7 +199,7 @@ def finish_work(work: Sequence[Work], stages: Stages) -> list[ArticleResult]:
     results = [failure_result(w.failure, w.language) if w.failure is not None
                else _failed_work(w) if w.error is not None or w.article is None
                else score_article(w.article, _pairs(w), w.summary, w.splits, w.summary_chunks,
-                                  kept=w.kept, language=w.language)
+                                  kept=w.kept, language=w.language, triage=w.triage)
                for w in work]
     if stages.fidelity:
         results = _with_fidelity(results, stages.summariser)
@@ -318,11 +375,27 @@ def _with_kept(w: Work, translated: Sequence[str]) -> list[str]:
 
 def summarise_work(work: Sequence[Work], summariser: Summariser, progress: Any = None
                    ) -> None:
-    """One call for every article still alive; if that fails, each article is retried alone."""
+    """One call for every article still alive; if that fails, each article is retried alone.
+
+    A summariser that extracts (its ``select`` gives indices) ranks each article's translated
+    sentences as they were translated, with their paragraphs (the pieces of a broken sentence
+    rejoined), instead of splitting the joined translation again. A triage brief's summary is
+    all of its translated sentences: they were chosen before translation (see :func:`triage`).
+    """
     live = [w for w in work if w.error is None]
-    texts = [_english_body(w) for w in live]
-    if not texts:
+    briefs = [w for w in live if w.triage is not None]
+    for w in briefs:  # the sentences were chosen before translation: all of them
+        w.summary = " ".join(" ".join(_english_sentences(w)).split())
+    if briefs and progress is not None:
+        _stage_progress(progress, "summarise", len(briefs))[1]()
+    live = [w for w in live if w.triage is None]
+    if not live:
         return
+    select = getattr(summariser, "select", None)  # a duck-typed summariser may not have it
+    if select is not None and select([]) is not None:
+        _extract(live, summariser, progress)
+        return
+    texts = [_english_body(w) for w in live]
     advance, complete = _stage_progress(progress or NullProgress(), "summarise", len(texts))
     try:
         summaries = one_to_one(summariser.summarise(texts, progress=advance), texts,
@@ -337,6 +410,31 @@ def summarise_work(work: Sequence[Work], summariser: Summariser, progress: Any =
             out = _isolate(w, "summarise", lambda t=text: summariser.summarise([t]), 1)
             if out is not None:
                 w.summary, w.summary_chunks = out[0], _chunks_of(summariser, 1)[0]
+    complete()
+
+
+def _extract(live: Sequence[Work], summariser: Summariser, progress: Any) -> None:
+    """Summaries chosen from each article's translated sentences (one call; on failure, each
+    article alone, a failing one recorded as such)."""
+    documents = [_english_sentences(w) for w in live]
+    advance, complete = _stage_progress(progress or NullProgress(), "summarise", len(live))
+
+    def pick(docs: Sequence[list[str]]) -> list[str]:
+        chosen = summariser.select(docs) or []
+        summaries = [" ".join(" ".join(d[k] for k in c).split())
+                     for d, c in zip(docs, chosen, strict=False)]
+        return one_to_one(summaries, docs, "summariser")
+
+    try:
+        for w, summary in zip(live, pick(documents), strict=True):
+            w.summary = summary
+    except (ModelError, ConfigError):
+        raise
+    except Exception:  # noqa: BLE001 - isolate the failing article(s)
+        for w, doc in zip(live, documents, strict=True):
+            out = _isolate(w, "summarise", lambda d=doc: pick([d]), 1)
+            if out is not None:
+                w.summary = out[0]
     complete()
 
 
@@ -357,6 +455,14 @@ def _isolate(w: Work, stage: str, call: Callable[[], list[Any]], expected: int
 def _chunks_of(summariser: Summariser, n: int) -> list[int | None]:
     chunks = list(summariser.chunks)
     return chunks if len(chunks) == n else [None] * n
+
+
+def _english_sentences(w: Work) -> list[str]:
+    """The translated body one sentence per source sentence (pieces rejoined), in order; no
+    sentence spans a paragraph break."""
+    from .scoring import english_sentences
+
+    return english_sentences(_pairs(w))
 
 
 def _english_body(w: Work) -> str:

@@ -140,7 +140,7 @@ def _replace_article(conn: sqlite3.Connection, run_id: int, result: ArticleResul
         "translation, flags_json, stats_json, position, result_json, eval_json, input_sha, "
         "verdict, reasons_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (*key, result.source, result.status, result.error, title_fr, result.title,
-         result.translation, _json(list(result.flags)), _json(result.stats), result.position,
+         _full_translation(result), _json(list(result.flags)), _json(result.stats), result.position,
          line, _json(evaluation) if evaluation else None, result.input_sha,
          result.verdict or None, _json(list(result.reasons))),
     )
@@ -156,6 +156,12 @@ def _replace_article(conn: sqlite3.Connection, run_id: int, result: ArticleResul
         conn.execute("INSERT INTO summaries VALUES (?, ?, ?)", (*key, result.summary))
     _insert_scores(conn, run_id, result.article_id, result.scores)
     return line
+
+
+def _full_translation(result: ArticleResult) -> str | None:
+    """The article's translation; None for a triage brief, which translated only part of it
+    (its sentences are in ``segments``)."""
+    return None if result.stats.get("scope") == "brief" else result.translation
 
 
 def _insert_flags(conn: sqlite3.Connection, run_id: int, result: ArticleResult) -> None:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import math
 import re
-from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Protocol
@@ -62,6 +60,13 @@ class Summariser(Protocol):
 
     def cache_key(self) -> dict[str, Any] | None:
         """Everything that determines a summary, for the memory; None: no memory."""
+        return None
+
+    def select(self, documents: Sequence[Sequence[str]], language: str = "en"
+               ) -> list[list[int]] | None:
+        """For a summariser that extracts: per document (its sentences), the indices of the
+        summary sentences (see :class:`ExtractiveSummariser`). None: this one writes its own
+        text from :meth:`summarise`."""
         return None
 
 
@@ -264,39 +269,54 @@ def _texts_done(owners: list[int], plans: dict[int, list[str]], progress: Advanc
 
 
 class ExtractiveSummariser(Summariser):
-    """Picks the sentences closest to the text's TF-IDF centroid; no model, works offline.
+    """Chooses the article's own sentences (:mod:`pipeline.extractive`); no model, offline.
 
-    Sentences keep their original order; a small bonus favours the lead, as news is written
-    with the most important facts first.
+    Sentences are ranked by centrality times a position prior, taken by maximal marginal
+    relevance within a budget of ``sentences`` sentences and ``words`` words, and kept in their
+    order. In the pipeline it ranks the translated sentences themselves (:meth:`select`); given
+    plain text (:meth:`summarise`), it splits paragraphs at blank lines and sentences with the
+    English splitter, a line break always ending one, so a list or timeline without full stops
+    is never one long sentence.
     """
 
-    def __init__(self, sentences: int = 3) -> None:
+    def __init__(self, sentences: int = 3, words: int = 75) -> None:
         self.sentences = sentences
+        self.words = words
+
+    def select(self, documents: Sequence[Sequence[str]], language: str = "en"
+               ) -> list[list[int]]:
+        """Per document (its sentences, in order), the indices of its summary sentences.
+
+        Args:
+            documents: Each document as its sentences (one unit each, never re-split).
+            language: ``en`` or ``fr``: the function words and stemmer used.
+
+        Returns:
+            Sorted indices per document; every index when the document fits the budget whole.
+        """
+        from .extractive import select
+
+        return [select(sentences, language, self.sentences, self.words)
+                for sentences in documents]
 
     def summarise(self, texts: Sequence[str], progress: Advance | None = None) -> list[str]:
-        """Return, for each text, its most central sentences in their original order."""
+        """Return, for each English text, its chosen sentences in their order, joined by spaces.
+
+        A text that fits the budget whole comes back as it is (whitespace collapsed); an empty
+        text gives an empty summary. A summary is never longer than its text.
+        """
         summaries = [self._one(text) for text in texts]
         if progress:
             progress(len(texts))
         return summaries
 
     def _one(self, text: str) -> str:
-        """The summary of one text: the text itself (whitespace collapsed) when it has no more
-        sentences than asked, else its chosen sentences joined; never longer than the text."""
-        text = " ".join(text.split())
-        sentences = split_sentences(text)
-        if len(sentences) <= self.sentences:
-            return text
-        bags = [Counter(_words(s)) for s in sentences]
-        df = Counter(word for bag in bags for word in bag)
-        idf = {w: math.log((1 + len(bags)) / (1 + n)) + 1 for w, n in df.items()}
-        vectors = [{w: c * idf[w] for w, c in bag.items()} for bag in bags]
-        centroid: Counter[str] = Counter()
-        for vector in vectors:
-            centroid.update(vector)
-        scores = [_cosine(v, centroid) + 0.1 / (1 + i) for i, v in enumerate(vectors)]
-        best = sorted(range(len(sentences)), key=lambda i: -scores[i])[: self.sentences]
-        return within_text(" ".join(sentences[i] for i in sorted(best)), text)
+        from .metrics import split_sentences as english_sentences
+
+        sentences = [" ".join(s.split()) for paragraph in re.split(r"\n\s*\n", text)
+                     for s in english_sentences(paragraph)]
+        [chosen] = self.select([sentences])
+        return within_text(" ".join(sentences[i] for i in chosen), " ".join(text.split()))
 
 
 def build_summariser(config: Config, model_dir: Path | None = None) -> Summariser:
@@ -305,15 +325,5 @@ def build_summariser(config: Config, model_dir: Path | None = None) -> Summarise
     if method == "abstractive":
         return AbstractiveSummariser.from_config(config, model_dir)
     if method == "extractive":
-        return ExtractiveSummariser(config.summarise.sentences)
+        return ExtractiveSummariser(config.summarise.sentences, config.summarise.words)
     return NoSummariser()
-
-
-def _words(sentence: str) -> list[str]:
-    return [w for w in re.findall(r"\w+", sentence.lower()) if len(w) > 2]
-
-
-def _cosine(a: dict[str, float], b: dict[str, float]) -> float:
-    dot = sum(v * b.get(k, 0.0) for k, v in a.items())
-    norm = math.sqrt(sum(v * v for v in a.values())) * math.sqrt(sum(v * v for v in b.values()))
-    return dot / norm if norm else 0.0

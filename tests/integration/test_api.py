@@ -177,7 +177,8 @@ def test_bad_input_is_named(briefer):
 def test_errors_are_the_projects(tiny_models, tmp_path):
     with pytest.raises(ConfigError, match="translate.num_beams"):
         Briefer(DEFAULT, {"translate.num_beams": 0})
-    with pytest.raises(ConfigError, match="unknown config key 'translate.beams'"):
+    with pytest.raises(ConfigError, match=r"overrides\['translate.beams'\]: unknown key "
+                       r"translate.beams \(did you mean translate.num_beams\?\)"):
         Briefer({"translate.beams": 4})
     with pytest.raises(ConfigError, match="config file not found"):
         Briefer(tmp_path / "missing.yaml")

@@ -122,3 +122,62 @@ def test_run_keeps_a_short_body_as_its_summary(tiny_models, tmp_path):
     with sqlite3.connect(out / "pipeline.sqlite") as conn:
         stats = json.loads(conn.execute("SELECT stats_json FROM articles").fetchone()[0])
     assert stats["summary_chunks"] == 0
+
+
+def tiny_run(tiny_models: dict[str, Path], tmp_path: Path, *sets: str) -> Path:
+    from pipeline.cli import main
+
+    out = tmp_path / "run"
+    assert main(["--config", str(ROOT / "configs" / "default.yaml"),
+                 "--set", "input.check_language=false", "--quiet",
+                 "--set", f"translate.model={tiny_models['marian']}",
+                 "--set", "summarise.method=extractive", "--set", "translate.num_beams=1",
+                 "--set", f"output.dir={out}", "--set", f"cache.path={tmp_path / 'm.sqlite'}",
+                 "--set", "translate.threads=1", *sets]) == 0
+    return out
+
+
+def sentences_stored(out: Path) -> list[str]:
+    """The translated body one sentence per source sentence (pieces joined), as stored."""
+    with sqlite3.connect(out / "pipeline.sqlite") as conn:
+        rows = conn.execute("SELECT paragraph, sentence, translation FROM segments "
+                            "WHERE paragraph >= 0 ORDER BY idx").fetchall()
+    grouped: dict[tuple[int, int], list[str]] = {}
+    for paragraph, sentence, translation in rows:
+        grouped.setdefault((paragraph, sentence), []).append(translation)
+    return [" ".join(" ".join(parts).split()) for parts in grouped.values()]
+
+
+def test_extractive_run_ranks_the_translated_sentences(tiny_models, tmp_path):
+    out = tiny_run(tiny_models, tmp_path, "--set", "summarise.words=60")
+    [result] = [json.loads(line) for line in (out / "results.jsonl").read_text().splitlines()]
+    sentences = sentences_stored(out)
+    chosen = subsequence(result["summary"], sentences)
+    assert chosen is not None  # whole translated sentences, in order
+    assert len(sentences) > 3 and 1 <= len(chosen) <= 3
+    assert not result["stats"]["summary_is_text"]
+
+
+def subsequence(text: str, sentences: list[str], start: int = 0) -> list[int] | None:
+    """Indices of sentences (from ``start``, in order) that joined by spaces give ``text``."""
+    if not text:
+        return []
+    for k in range(start, len(sentences)):
+        s = sentences[k]
+        if s and (text == s or text.startswith(s + " ")):
+            rest = subsequence(text[len(s) + 1:], sentences, k + 1)
+            if rest is not None:
+                return [k, *rest]
+    return None
+
+
+def test_triage_run_translates_only_the_brief(tiny_models, tmp_path):
+    full = sentences_stored(tiny_run(tiny_models, tmp_path / "full"))
+    out = tiny_run(tiny_models, tmp_path / "brief", "--set", "translate.scope=brief")
+    [result] = [json.loads(line) for line in (out / "results.jsonl").read_text().splitlines()]
+    stats = result["stats"]
+    assert result["scope"] == "brief" and result["translation"] is None
+    assert stats["source_sentences"] == len(full) and stats["summary_sentences"] <= 3
+    brief = sentences_stored(out)
+    assert len(brief) == stats["summary_sentences"] and set(brief) <= set(full)
+    assert result["summary"] == " ".join(brief)

@@ -14,7 +14,7 @@ from pipeline.records import Article, ArticleResult, Flag, Score, Segment, Trans
 from pipeline.store import Store, brief_name
 
 LINE_KEYS = {
-    "id", "status", "error", "title", "translation", "summary", "scores", "flags",
+    "id", "status", "error", "title", "scope", "translation", "summary", "scores", "flags",
     "source", "run", "stats", "verdict", "verdict_reasons", "flag_details", "summary_support",
 }
 TABLES = ("articles", "segments", "summaries", "scores")
