@@ -184,9 +184,9 @@ class Config(_Section):
     def _brief_needs_extractive(self) -> Config:
         if self.translate.scope == "brief" and self.summarise.method != "extractive":
             raise ValueError(
-                "config key 'translate.scope' = 'brief' needs summarise.method: extractive (the "
-                "summary sentences are chosen from the French before translation), got "
-                f"summarise.method: {self.summarise.method}; set summarise.method=extractive or "
+                "translate.scope: brief needs summarise.method extractive (the summary "
+                "sentences are chosen from the French before translation), not "
+                f"{self.summarise.method}; set summarise.method=extractive, or "
                 "translate.scope=full")
         return self
 

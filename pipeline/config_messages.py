@@ -30,7 +30,12 @@ def describe(exc: ValidationError, model: type[BaseModel], origins: Origins,
         if loc in lines:
             continue
         where = _origin(origins, loc) or default_origin
-        if error["type"] == "extra_forbidden":
+        if not loc:  # a check across keys: its message names them; where the first came from
+            message = str(error.get("ctx", {}).get("error") or error["msg"])
+            named = sorted((message.find(".".join(key)), -len(key), w)
+                           for key, w in origins.items() if ".".join(key) in message)
+            lines[loc] = f"{named[0][2] if named else default_origin}: {message}"
+        elif error["type"] == "extra_forbidden":
             lines[loc] = f"{where}: {unknown_key(model, loc)}"
         elif error["type"] == "value_error" and loc and field_at(model, loc) is None:
             lines[loc] = f"{where}: {error['ctx']['error']}"  # a check across keys

@@ -64,8 +64,10 @@ def test_brief_needs_the_extractive_method(method):
     with pytest.raises(ConfigError) as info:
         load_config(None, ["translate.scope=brief", f"summarise.method={method}"])
     message = str(info.value)
-    assert "translate.scope" in message and "summarise.method" in message
-    assert "\n" not in message
+    assert message == (
+        "--set translate.scope=brief: translate.scope: brief needs summarise.method extractive "
+        "(the summary sentences are chosen from the French before translation), not "
+        f"{method}; set summarise.method=extractive, or translate.scope=full")
 
 
 def test_only_the_title_and_the_chosen_sentences_are_translated(tmp_path):
