@@ -245,8 +245,9 @@ class Briefer:
         for i, w in enumerate(work):
             if w.error is not None:
                 raise PipelineError(f"texts[{i}]: {w.error}")
-        return [[TranslatedSegment(s, t) for s, t in zip(w.segments, w.translations,
-                                                          strict=True)] for w in work]
+        return [[TranslatedSegment(s, t, p) for s, t, p in zip(
+            w.segments, w.translations, w.logprobs or [None] * len(w.segments), strict=True)]
+            for w in work]
 
     def brief(self, text: str, title: str | None = None, *, article_id: str = "article",
               reference: str | None = None, reference_summary: str | None = None

@@ -162,10 +162,15 @@ _IDIOM_EN = re.compile(r"(?<![\w.,])(?:24/7|24/7/365|24 hours a day|seven days a
 # English form may have no number: "Francis I").
 _REGNAL_FR = re.compile(r"\b[A-ZÀ-Ý][\wÀ-ÿ'’-]+\s+(?P<roman>[IVX]{1,5})(?:er|re)?(?![\wÀ-ÿ])")
 # Noon and midnight: "à midi", "at noon", "12 noon", "minuit", "midnight".
-_NOON_FR = re.compile(r"\b(?:à|vers|dès|avant|après|jusqu['’]à|de|entre)\s+(?P<w>midi|minuit)\b")
+# ("après midi" is the afternoon misspelt; "entre midi et deux" the lunch break)
+_NOON_FR = re.compile(r"\b(?:à|vers|dès|avant|jusqu['’]à|de|entre)\s+(?P<w>midi|minuit)\b"
+                      r"(?!\s+et\s+deux\b)")
 _NOON_EN = re.compile(r"(?<![\w.,])(?:12\s+)?(?P<w>noon|midday|midnight)\b", re.IGNORECASE)
 # A month and a year in two digits naming an event: "Mai 68" (May '68, May 1968).
-_EVENT_FR = re.compile(r"\b(?P<month>[Mm]ai|[Jj]uin)\s+(?P<y>[4-9]\d)\b(?![.,]?\d)")
+# Not after a day ("le 12 mai 45 manifestants": a date, then a count), nor before more digits
+# or a percent sign.
+_EVENT_FR = re.compile(r"(?<!\d\s)(?<!\der\s)(?<!\d\u00a0)\b(?P<month>[Mm]ai|[Jj]uin)\s+"
+                       r"(?P<y>[4-9]\d)\b(?![.,]?\d)(?!\s?(?:\d|%|pour\s?cent))")
 
 _GROUP_SEPARATOR = re.compile(r"[ \u00a0\u202f.,](?=\d{3}(?!\d))")
 
@@ -605,7 +610,9 @@ def _compatible(a: Quantity, b: Quantity, loose: bool) -> bool:
         return False
     if a.kind == b.kind == "time":
         (h1, m1), (h2, m2) = a.values[0], b.values[0]
-        return (h1, m1) == (h2, m2) or (loose and m1 == m2 and h1 % 12 == h2 % 12)
+        # the 12-hour clock reads 9:00 as 21:00, but never noon as midnight
+        return (h1, m1) == (h2, m2) or (loose and m1 == m2 and h1 % 12 == h2 % 12
+                                        and {h1 % 24, h2 % 24} != {0, 12})
     if a.kind == b.kind == "decade":
         return a.values[0] % 100 == b.values[0] % 100
     if (a.kind, b.kind) == ("decade", "number"):

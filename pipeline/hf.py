@@ -450,7 +450,8 @@ def mean_logprobs(model: Any, states: Any, mask: Any, sequences: Any, stops: set
         logits = model(encoder_outputs=_encoder_states(states[rows]), attention_mask=mask[rows],
                        decoder_input_ids=sequences[rows, :-1]).logits
         steps = logits.float().log_softmax(-1).gather(-1, labels[rows, :, None]).squeeze(-1)
-        steps = steps.clamp(min=TOKEN_FLOOR)  # finite, whatever the model ruled out
+        # finite, whatever the model ruled out (or a half-precision overflow made NaN)
+        steps = torch.nan_to_num(steps, nan=TOKEN_FLOOR).clamp(min=TOKEN_FLOOR, max=0.0)
         del logits
         kept = keep[rows]
         total = torch.where(kept, steps, torch.zeros_like(steps)).sum(1)

@@ -183,11 +183,11 @@ class CachedTranslator(_Cached):
                      else [(t, None) for t in self.inner.translate(todo, progress=progress)])
             fresh.update((source, repr(float(score))) for source, (_, score)
                          in zip(todo, pairs, strict=True) if score is not None)
+            if fresh:  # before the translations: none is ever stored without its score
+                self.memory.store(self._logprobs, fresh)
             return [text for text, _ in pairs]
 
         outputs = self._through(texts, call, progress)
-        if fresh:
-            self.memory.store(self._logprobs, fresh)
         scores = self.memory.lookup(self._logprobs, texts)
         return [(output, float(scores[t]) if t in scores else None)
                 for t, output in zip(texts, outputs, strict=True)]

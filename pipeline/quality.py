@@ -268,16 +268,26 @@ def invented_words(source: str, translation: str) -> dict[str, Any] | None:
     return {"expected": [], "found": _WORD.findall(translation)[:12]}
 
 
-def _consecutive_repeat(tokens: list[str]) -> tuple[tuple[str, ...], int] | None:
+def _consecutive_repeats(tokens: list[str]) -> list[tuple[tuple[str, ...], int]]:
+    """Every run of a 1- to :data:`MAX_REPEAT_N`-gram repeated :data:`REPEAT_LIMIT`+ times in
+    a row, shortest n-gram first, each (n-gram, times); the tokens of a run are not searched
+    again for longer n-grams."""
+    found: list[tuple[tuple[str, ...], int]] = []
+    taken = [False] * len(tokens)
     for n in range(1, MAX_REPEAT_N + 1):
-        for start in range(len(tokens) - REPEAT_LIMIT * n + 1):
+        start = 0
+        while start <= len(tokens) - REPEAT_LIMIT * n:
             first = tokens[start : start + n]
             count = 1
             while tokens[start + count * n : start + (count + 1) * n] == first:
                 count += 1
-            if count >= REPEAT_LIMIT:
-                return tuple(first), count
-    return None
+            if count >= REPEAT_LIMIT and not any(taken[start : start + count * n]):
+                found.append((tuple(first), count))
+                taken[start : start + count * n] = [True] * (count * n)
+                start += count * n
+            else:
+                start += 1
+    return found
 
 
 def repeated_ngram(source: str, translation: str) -> dict[str, Any] | None:
@@ -289,18 +299,24 @@ def repeated_ngram(source: str, translation: str) -> dict[str, Any] | None:
     ``found`` the repeats, ``ngram`` and ``consecutive`` (in a row, or anywhere).
     """
     tokens = _tokens(translation)
-    repeat = _consecutive_repeat(tokens)
+    mirrors = _consecutive_repeats(_tokens(source))
+    repeat = None
+    for gram, count in _consecutive_repeats(tokens):
+        # the source's own repetition, translated ("Non, non, non": "No, no, no"): as long,
+        # as many times, and not made of function words ("the the the" mirrors nothing)
+        mirror = next((m for m in mirrors if len(m[0]) == len(gram) and m[1] >= count), None)
+        if mirror is not None and not set(gram) <= _ENGLISH_STOPWORDS - {"no", "yes"}:
+            mirrors.remove(mirror)
+            continue
+        repeat = gram, count
+        break
     consecutive = repeat is not None
     if repeat is None:
         gram, count = _most_common_4gram(tokens)
-        if count < REPEAT_LIMIT or count <= _most_common_4gram(_tokens(source))[1]:
+        if count < REPEAT_LIMIT or (gram and count <= _most_common_4gram(_tokens(source))[1]
+                                    and not set(gram) <= _ENGLISH_STOPWORDS):
             return None
         repeat = gram, count
-    else:
-        mirrored = _consecutive_repeat(_tokens(source))
-        if mirrored is not None and len(mirrored[0]) == len(repeat[0]) \
-                and repeat[1] <= mirrored[1]:
-            return None
     where = "in a row" if consecutive else "times"
     return {"expected": f"at most {REPEAT_LIMIT - 1} {where}", "found": repeat[1],
             "ngram": " ".join(repeat[0]), "consecutive": consecutive}
@@ -401,7 +417,7 @@ def low_confidence(logprob: float | None, threshold: float = MIN_LOGPROB
 
     Evidence: ``expected`` ">= threshold", ``found`` the mean log-probability (4 decimals).
     """
-    if logprob is None or logprob >= threshold:
+    if logprob is None or round(logprob, 4) >= threshold:  # as stored and shown
         return None
     return {"expected": f">= {threshold}", "found": round(logprob, 4)}
 

@@ -166,7 +166,10 @@ def run(config: Config, *, translator: Translator | None = None,
         counts = store.counts()
         earlier = store.stored_counts()
         peak = max(filter(None, [peak_rss_mb(), earlier.get("peak_rss_mb")]), default=None)
-        store.mark("interrupted", {**counts, **_attempts(earlier, timings), "peak_rss_mb": peak})
+        from .html_report import package_versions
+
+        store.mark("interrupted", {**counts, **_attempts(earlier, timings), "peak_rss_mb": peak,
+                                   "versions": package_versions()})
         raise Interrupted(f"stopped; {counts['articles']} articles are stored in "
                           f"{store.out_dir}", str(store.out_dir), counts) from None
     except BaseException as exc:  # recorded, then reported by the caller; a rerun resumes

@@ -70,7 +70,7 @@ def score_article(article: Article, pairs: Sequence[TranslatedSegment], summary:
         "summary_is_text": bool(summary) and summary == " ".join(result.translation.split())
         and (triage is None or triage["summary_sentences"] == triage["source_sentences"]),
         "flagged_segments": flagged,
-        **_confidence(pairs),
+        **_confidence([p for p in pairs if p.segment.index not in kept]),
         **(language or {}),
         **article.reading,
     }
@@ -119,15 +119,16 @@ def _checks(pairs: Sequence[TranslatedSegment], body: Sequence[TranslatedSegment
 def _confidence(pairs: Sequence[TranslatedSegment]) -> dict[str, Any]:
     """The model's confidence over the article's translated segments: ``logprob_mean`` (the
     mean of the segments' mean token log-probabilities), ``logprob_min`` and the segment
-    holding it (``logprob_min_segment``), ``logprob_segments`` (how many have one); nothing
-    when no segment has one."""
+    holding it (``logprob_min_segment``), ``logprob_segments`` (how many have one) and
+    ``logprob_missing`` (how many have none: translations the memory held from a version that
+    did not store scores); nothing when no segment has one."""
     scored = [(p.logprob, p.segment.index) for p in pairs if p.logprob is not None]
     if not scored:
-        return {}
+        return {"logprob_missing": len(pairs)} if pairs else {}
     lowest = min(scored)
     return {"logprob_mean": round(sum(v for v, _ in scored) / len(scored), 4),
             "logprob_min": round(lowest[0], 4), "logprob_min_segment": lowest[1],
-            "logprob_segments": len(scored)}
+            "logprob_segments": len(scored), "logprob_missing": len(pairs) - len(scored)}
 
 
 def _in_segments(flag: Flag, starts: Sequence[int]) -> Flag:

@@ -118,3 +118,30 @@ def test_the_run_records_the_versions_it_was_made_with(first_run):
         counts = json.loads(conn.execute("SELECT counts_json FROM runs").fetchone()[0])
     assert counts["versions"]["transformers"] == version("transformers")
     assert "Versions the run was made with." in (out / "report.html").read_text("utf-8")
+
+
+def test_memory_entries_without_a_score_are_counted(tiny_models, first_run):
+    """A memory filled by a version that stored no scores: the translations are reused, the
+    segments have no score, and the article says how many."""
+    root, out = first_run
+    memory = root / "old-memory.sqlite"
+    with sqlite3.connect(out.parent / "memory.sqlite") as source, sqlite3.connect(memory) as old:
+        source.backup(old)
+    with sqlite3.connect(memory) as conn:
+        scores = []
+        for namespace, source_text, output in conn.execute("SELECT * FROM memory"):
+            try:
+                float(output)
+            except ValueError:
+                continue
+            scores.append((namespace, source_text))
+        assert scores
+        conn.executemany("DELETE FROM memory WHERE namespace = ? AND source = ?", scores)
+    again = root / "old"
+    assert run(tiny_models, root / "in", again, "--set", f"cache.path={memory}") == 0
+    rows = segments(again)
+    assert all(p is None for *_, p in rows)
+    [result] = read_results(again)
+    assert result["stats"]["logprob_missing"] == len(rows) - 2  # all but the kept two
+    assert "logprob_mean" not in result["stats"]
+    assert not [f for f in result["flag_details"] if f["flag"] == "low-confidence"]

@@ -501,3 +501,31 @@ def test_a_repetition_the_source_has_is_not_a_loop():
     evidence = segment_flags("« Non », a-t-il dit.", '"No, no, no, no," he said.')[0].evidence
     assert evidence == {"expected": "at most 2 in a row", "found": 4, "ngram": "no",
                         "consecutive": True}
+
+
+@pytest.mark.parametrize(("source", "translation"), [
+    ("Rendez-vous à 12 heures.", "Meet at midnight."),
+    ("La réunion commencera à midi.", "The meeting will start at midnight."),
+    ("Le couvre-feu commence à minuit.", "The curfew starts at noon."),
+])
+def test_noon_is_never_midnight(source, translation):
+    assert "numbers-changed" in quality_flags(source, translation)
+
+
+@pytest.mark.parametrize(("source", "translation"), [
+    ("Il fait ses courses entre midi et deux.", "He shops at lunchtime."),
+    ("Il viendra cet après midi.", "He will come this afternoon."),
+    ("Le 12 mai 45 manifestants ont été arrêtés.", "On May 12, 45 protesters were arrested."),
+    ("Le 3 juin 50 000 personnes ont défilé.", "On June 3, 50,000 people marched."),
+    ("Le 1er mai 60 % des salariés ont fait grève.", "On 1 May 60% of employees went on strike."),
+])
+def test_midi_idioms_and_counts_after_a_date_are_not_events(source, translation):
+    assert "numbers-changed" not in quality_flags(source, translation)
+
+
+@pytest.mark.parametrize("translation", [
+    "No, no, no, he said he said he said he said he said.",  # a second loop
+    "He said the the the.",  # another word, a function word
+])
+def test_a_repetition_in_the_source_excuses_only_its_own(translation):
+    assert "repeated-ngram" in quality_flags("Non, non, non, a-t-il dit.", translation)
