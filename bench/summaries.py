@@ -84,6 +84,11 @@ def lead3(sentences: list[str]) -> list[int]:
     return list(range(min(3, len(sentences))))
 
 
+def lead2(sentences: list[str]) -> list[int]:
+    """The first two sentences (as long as the extractive default's budget allows)."""
+    return list(range(min(2, len(sentences))))
+
+
 def _bags(sentences: Sequence[str]) -> list[list[str]]:
     from pipeline.extractive import content_words
 
@@ -133,7 +138,8 @@ def textrank(sentences: list[str]) -> list[int]:
     return _top(_pagerank([[similarity(i, j) for j in range(n)] for i in range(n)], 0.85))
 
 
-METHODS: dict[str, Method] = {"extractive": extractive, "lead-3": lead3, "lexrank": lexrank,
+METHODS: dict[str, Method] = {"extractive": extractive, "lead-3": lead3, "lead-2": lead2,
+                              "lexrank": lexrank,
                               "textrank": textrank}
 
 

@@ -128,8 +128,8 @@ class SummariseConfig(_ModelSection):
     min_length: int | None = Field(None, ge=0)
     max_length: int | None = Field(None, ge=1)
     max_input_tokens: int | None = Field(None, ge=16)
-    sentences: int = Field(3, ge=1)  # extractive: at most this many sentences
-    words: int = Field(75, ge=1)  # extractive: at most this many words (the first sentence
+    sentences: int = Field(2, ge=1)  # extractive: at most this many sentences
+    words: int = Field(90, ge=1)  # extractive: at most this many words (the first sentence
     # chosen always goes in)
     batch_size: int = Field(4, ge=1)
 

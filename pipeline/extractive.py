@@ -152,8 +152,8 @@ def relevance(sentences: Sequence[str], language: str = "en"
     return ([s / top for s in scores] if top else scores), sim, [bool(v) for v in vectors]
 
 
-def select(sentences: Sequence[str], language: str = "en", max_sentences: int = 3,
-           max_words: int = 75) -> list[int]:
+def select(sentences: Sequence[str], language: str = "en", max_sentences: int = 2,
+           max_words: int = 90) -> list[int]:
     """The indices of the summary sentences, in text order (see the module's method).
 
     Args:

@@ -46,7 +46,7 @@ class Stages:
     other_language: str = "skip"  # skip | fail | translate an article in another language
     keep_english: bool = True  # English segments of a French article kept as they are
     scope: str = "full"  # translate.scope: full, or brief (the title and summary sentences)
-    budget: tuple[int, int] = (3, 75)  # summarise.sentences, summarise.words (for a brief)
+    budget: tuple[int, int] = (2, 90)  # summarise.sentences, summarise.words (for a brief)
 
 
 @dataclass

@@ -279,7 +279,7 @@ class ExtractiveSummariser(Summariser):
     is never one long sentence.
     """
 
-    def __init__(self, sentences: int = 3, words: int = 75) -> None:
+    def __init__(self, sentences: int = 2, words: int = 90) -> None:
         self.sentences = sentences
         self.words = words
 
