@@ -352,7 +352,10 @@ class Briefer:
             self._stages[summarise] = Stages(
                 translator, summariser, budget, fidelity=summarise,
                 check_language=summarise and c.input.check_language,
-                other_language=c.input.other_language, keep_english=c.segment.keep_english)
+                other_language=c.input.other_language, keep_english=c.segment.keep_english,
+                # a brief follows translate.scope (a triage brief), a list is translated whole
+                scope=c.translate.scope if summarise else "full",
+                budget=(c.summarise.sentences, c.summarise.words))
         return self._stages[summarise]
 
     def _remembered(self, model: Any) -> Any:

@@ -212,7 +212,12 @@ def _footer(result: ArticleResult) -> list[str]:
 def _triage_note(stats: dict[str, Any]) -> str:
     """What a triage brief is: which part of the article was translated."""
     chosen, total = stats.get("summary_sentences", "?"), stats.get("source_sentences", "?")
-    return (f"_Only the title and these {chosen} of the article's {total} sentences, chosen "
+    if chosen == total:
+        return (f"_The article is within the summary's budget: all of its {total} "
+                f"sentence{'' if total == 1 else 's'} were translated (`translate.scope: "
+                "brief`), and they are the summary._")
+    these = "this 1" if chosen == 1 else f"these {chosen}"
+    return (f"_Only the title and {these} of the article's {total} sentences, chosen "
             "from the French, were translated (`translate.scope: brief`); the full translation "
             "was not made._")
 

@@ -116,7 +116,7 @@ class TranslateConfig(_ModelSection):
     model: ModelName = "Helsinki-NLP/opus-mt-fr-en"
     batch_size: Count = "auto"
     batch_tokens: int = Field(4096, ge=16)
-    max_length_ratio: float = Field(2.0, gt=0)
+    max_length_ratio: float = Field(2.0, gt=0, allow_inf_nan=False)
     max_length_offset: int = Field(10, ge=0)
     # full: every sentence; brief: the title and the summary sentences only (a triage brief)
     scope: Literal["full", "brief"] = "full"

@@ -32,9 +32,15 @@ def describe(exc: ValidationError, model: type[BaseModel], origins: Origins,
         where = _origin(origins, loc) or default_origin
         if not loc:  # a check across keys: its message names them; where the first came from
             message = str(error.get("ctx", {}).get("error") or error["msg"])
-            named = sorted((message.find(".".join(key)), -len(key), w)
+            named = sorted((message.find(".".join(key)), -len(key), ".".join(key), w)
                            for key, w in origins.items() if ".".join(key) in message)
-            lines[loc] = f"{named[0][2] if named else default_origin}: {message}"
+            # each key named once (its own origin, not its section's), in the message's order
+            keys: dict[str, str] = {}
+            for _, _, key, w in named:
+                if not any(k.startswith(key + ".") or key.startswith(k + ".") for k in keys):
+                    keys.setdefault(key, w)
+            where = " and ".join(dict.fromkeys(keys.values())) or default_origin
+            lines[loc] = f"{where}: {message}"
         elif error["type"] == "extra_forbidden":
             lines[loc] = f"{where}: {unknown_key(model, loc)}"
         elif error["type"] == "value_error" and loc and field_at(model, loc) is None:

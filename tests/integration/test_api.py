@@ -253,3 +253,15 @@ def test_importing_pipeline_loads_nothing():
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
                           text=True, timeout=60, check=True)
     assert done.stdout.split("\n")[:2] == ["[]", "pipeline.api"]
+
+
+def test_brief_follows_the_triage_scope(tiny_models, tmp_path):
+    """With translate.scope brief, brief() makes a triage brief, as a run does."""
+    briefer = Briefer(tiny_overrides(tiny_models, tmp_path, **{
+        "summarise.method": "extractive", "translate.scope": "brief",
+        "summarise.sentences": 1}))
+    result = briefer.brief(EXAMPLE.read_text("utf-8"))
+    assert result.stats["scope"] == "brief"
+    assert result.stats["summary_sentences"] == 1 < result.stats["source_sentences"]
+    assert len(result.segments) == 2  # the title and the one summary sentence
+    assert briefer.translate(["Bonjour. Le Mali est grand."])[0]  # a list: translated whole

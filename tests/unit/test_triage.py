@@ -65,7 +65,8 @@ def test_brief_needs_the_extractive_method(method):
         load_config(None, ["translate.scope=brief", f"summarise.method={method}"])
     message = str(info.value)
     assert message == (
-        "--set translate.scope=brief: translate.scope: brief needs summarise.method extractive "
+        f"--set translate.scope=brief and --set summarise.method={method}: "
+        "translate.scope: brief needs summarise.method extractive "
         "(the summary sentences are chosen from the French before translation), not "
         f"{method}; set summarise.method=extractive, or translate.scope=full")
 
@@ -146,3 +147,20 @@ def test_scoring_a_brief_again_adds_no_translation_scores(tmp_path):
     assert result["scope"] == "brief" and result["translation"] is None
     assert not {s["metric"] for s in result["scores"]} & {"BLEU", "chrF++", "TER"}
     assert result["stats"]["scope"] == "brief"
+
+
+def test_an_article_within_the_budget_is_not_said_to_be_cut(tmp_path):
+    """Translated whole, it is its own summary: the brief must not say the full translation
+    was not made."""
+    outcome, _ = brief_run(tmp_path, "summarise.sentences=20", "summarise.words=1000")
+    brief = next((outcome.out_dir / "briefs").glob("*.md")).read_text("utf-8")
+    assert "full translation was not made" not in brief
+    assert f"all of its {len(NEWS_FR)} sentences were translated" in brief
+    html = (outcome.out_dir / "report.html").read_text("utf-8")
+    assert "full translation was not made" not in html and "within the summary" in html
+
+
+def test_an_infinite_length_ratio_is_refused_before_any_work():
+    with pytest.raises(ConfigError, match="translate.max_length_ratio must be a number above 0, "
+                                          "not inf"):
+        load_config(None, ["translate.max_length_ratio=.inf"])
