@@ -22,7 +22,16 @@ from pydantic import (
     model_validator,
 )
 
-from .config_io import Allowed, IsPath, Origins, apply_override, read_file, rebase_paths, shipped
+from .config_io import (
+    Allowed,
+    IsPath,
+    Origins,
+    apply_override,
+    members,
+    read_file,
+    rebase_paths,
+    shipped,
+)
 from .errors import ConfigError
 
 EXAMPLE = "lutte-anti-aqmi.fr.txt"  # the example article that comes with the package
@@ -30,6 +39,21 @@ EXAMPLE = "lutte-anti-aqmi.fr.txt"  # the example article that comes with the pa
 
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_booleans_for_numbers(cls, data: Any) -> Any:
+        """``true``/``yes`` where a number is wanted is a mistake, not 1 (pydantic's lax mode
+        would read it so): passed on as text, which the field then refuses in its own words."""
+        if not isinstance(data, dict):
+            return data
+        fixed = dict(data)
+        for key, value in data.items():
+            field = cls.model_fields.get(key) if isinstance(key, str) else None
+            if isinstance(value, bool) and field is not None and not any(
+                    m is bool or m is Any for m in members(field.annotation)):
+                fixed[key] = str(value).lower()
+        return fixed
 
 
 def _expand_user(path: str) -> str:

@@ -326,3 +326,16 @@ def test_configs_of_the_package_are_found_by_name(name):
     assert find_config(name) == DEFAULT
     assert find_config("no-such-recipe") is None
     assert {"default.yaml", "newstest2013.yaml"} <= set(shipped_configs())
+
+
+@pytest.mark.parametrize("item", ["summarise.words=true", "translate.num_beams=true",
+                                  "translate.max_length_ratio=true", "summarise.sentences=yes"])
+def test_a_boolean_is_not_a_number(item):
+    key = item.split("=")[0]
+    with pytest.raises(ConfigError, match=rf"^--set {item}: {key} must be .*, not 'true'$"):
+        load_config(None, [item])
+
+
+def test_booleans_stay_booleans():
+    config = load_config(None, ["cache.enabled=false", "input.check_language=no"])
+    assert config.cache.enabled is False and config.input.check_language is False
