@@ -66,6 +66,12 @@ def run_evaluate(args: argparse.Namespace) -> int:
     left = f"; {done.failed} failed articles left as they were" if done.failed else ""
     console.print(f"{done.name}: {done.scored} articles scored again{left}; files rewritten "
                   f"in {run_dir}")
+    from .evaluate import run_scope
+
+    if run_scope(run_dir) == "brief":
+        console.print("[yellow]A run of triage briefs (translate.scope: brief): its partial "
+                      "translations are not scored against reference translations; summaries "
+                      "are, against reference summaries.[/yellow]")
     if done.status not in ("ok", "partial"):
         console.print(f"[yellow]The run is {done.status}: these scores cover only the articles "
                       "it stored; resume it to score the rest.[/yellow]")

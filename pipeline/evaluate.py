@@ -274,8 +274,24 @@ def compare_runs(dir_a: Path, dir_b: Path, *, samples: int = 1000,
                       len(hyps_a))
 
 
+def run_scope(run_dir: Path) -> str:
+    """The run's ``translate.scope`` as its ``config.resolved.yaml`` records it (``full`` when
+    it cannot be read: runs before the key)."""
+    import yaml
+
+    try:
+        config = yaml.safe_load((run_dir / "config.resolved.yaml").read_text("utf-8"))
+        return str(config["translate"].get("scope") or "full")
+    except (OSError, ValueError, TypeError, KeyError, AttributeError, yaml.YAMLError):
+        return "full"
+
+
 def _eval_files(run_dir: Path) -> tuple[list[str], list[list[str]]]:
     hyps = run_dir / HYPOTHESES
+    if not hyps.is_file() and run_scope(run_dir) == "brief":
+        raise InputError(f"{run_dir}: a run of triage briefs (translate.scope: brief) has no "
+                         "full translations to compare; compare runs made with "
+                         "translate.scope: full")
     if not hyps.is_file():
         raise InputError(f"{run_dir}: no {HYPOTHESES}; only runs with references can be "
                          "compared (score one with `run.py evaluate --run DIR --references ...`)")

@@ -138,11 +138,15 @@ def test_triage_keeps_every_piece_of_a_chosen_sentence():
     assert info["source_sentences"] == len(NEWS_FR) and info["summary_sentences"] == 2
 
 
-def test_scoring_a_brief_again_adds_no_translation_scores(tmp_path):
+def test_scoring_a_brief_again_adds_no_translation_scores(tmp_path, capsys):
     from pipeline.cli import main
 
     outcome, _ = brief_run(tmp_path, reference=True)
     assert main(["evaluate", "--run", str(outcome.out_dir)]) == 0
+    assert "triage briefs" in capsys.readouterr().out
+    assert main(["compare", str(outcome.out_dir), str(outcome.out_dir)]) == 1
+    assert "a run of triage briefs (translate.scope: brief) has no full translations to " \
+        "compare" in capsys.readouterr().err
     [result] = results(outcome)
     assert result["scope"] == "brief" and result["translation"] is None
     assert not {s["metric"] for s in result["scores"]} & {"BLEU", "chrF++", "TER"}
