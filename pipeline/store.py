@@ -606,18 +606,17 @@ class Store:
         Raises:
             ConfigError: the folder is locked by a running process, its database is damaged,
                 or its run was made by an older version.
-            InputError: there is no stored run.
+            ConfigError: there is no stored run (``--run`` names another folder: exit code 2,
+                as ``report`` says it).
         """
-        from pipeline.errors import InputError
-
         if not self.db_path.is_file():
-            raise InputError(f"--run {self.out_dir}: no {DB_NAME} there; expected the "
-                             "output.dir of a run")
+            raise ConfigError(f"--run {self.out_dir}: no {DB_NAME} there; expected the "
+                              "output.dir of a run")
         if self._lock is None:
             self._lock = lock_folder(self.out_dir)
         latest = self.latest_run()
         if latest is None:
-            raise InputError(f"--run {self.out_dir}: {DB_NAME} holds no run")
+            raise ConfigError(f"--run {self.out_dir}: {DB_NAME} holds no run")
         if latest.legacy:
             raise ConfigError(f"--run {self.out_dir} holds run {latest.name!r} made by an "
                               "earlier version of this program, which cannot be scored again "

@@ -294,3 +294,10 @@ def test_make_run_passes_args(tmp_path):
     assert done.returncode == 0, done.stderr
     assert (f"{tmp_path / 'venv'}/bin/python run.py --config configs/default.yaml --set "
             "translate.num_beams=4 --set run.name=try") in done.stdout
+
+
+@pytest.mark.parametrize("command", [["report", "--run"], ["evaluate", "--run"]])
+def test_a_folder_that_is_not_a_run_is_a_command_line_error(command, tmp_path, capsys):
+    assert main([*command, str(tmp_path)]) == 2
+    assert capsys.readouterr().err == (f"error: --run {tmp_path}: no pipeline.sqlite there; "
+                                       "expected the output.dir of a run\n")
