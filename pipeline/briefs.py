@@ -128,7 +128,8 @@ def result_line(result: ArticleResult, run_id: int) -> dict[str, Any]:
         "title": result.title,
         "scope": result.stats.get("scope", "full"),
         # a triage brief translated only the title and the summary sentences: no translation
-        "translation": None if result.stats.get("scope") == "brief" else result.translation,
+        "translation": None if result.stats.get("scope") == "brief" or result.status != "ok"
+        else result.translation,
         "summary": result.summary,
         "scores": [_score_dict(s) for s in result.scores],
         "flags": list(result.flags),

@@ -203,6 +203,9 @@ def finish_work(work: Sequence[Work], stages: Stages) -> list[ArticleResult]:
                for w in work]
     if stages.fidelity:
         results = _with_fidelity(results, stages.summariser)
+    if stages.scope != "full":  # a failed or skipped article says which run it was part of
+        results = [r if "scope" in r.stats else replace(r, stats={**r.stats, "scope": stages.scope})
+                   for r in results]
     return [replace(r, position=w.position, input_sha=w.item.input_sha)
             for r, w in zip(results, work, strict=True)]
 

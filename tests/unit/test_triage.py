@@ -168,3 +168,11 @@ def test_an_infinite_length_ratio_is_refused_before_any_work():
     with pytest.raises(ConfigError, match="translate.max_length_ratio must be a number above 0, "
                                           "not inf"):
         load_config(None, ["translate.max_length_ratio=.inf"])
+
+
+def test_a_failed_article_of_a_triage_run_says_so(tmp_path):
+    folder = write_inputs(tmp_path / "in")
+    (folder / "empty.txt").write_text("   \n", "utf-8")
+    outcome, _ = brief_run(tmp_path)
+    failed = [r for r in results(outcome) if r["status"] == "failed"]
+    assert failed and all(r["scope"] == "brief" and r["translation"] is None for r in failed)
