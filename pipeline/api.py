@@ -233,7 +233,7 @@ class Briefer:
         Raises:
             As :meth:`translate`.
         """
-        from .stages import start_work, translate_work
+        from .stages import start_work, translate_work, translated_segments
 
         articles = [_text_article(i, text, self.config.input.language)
                     for i, text in enumerate(_checked_texts(texts))]
@@ -245,9 +245,7 @@ class Briefer:
         for i, w in enumerate(work):
             if w.error is not None:
                 raise PipelineError(f"texts[{i}]: {w.error}")
-        return [[TranslatedSegment(s, t, p) for s, t, p in zip(
-            w.segments, w.translations, w.logprobs or [None] * len(w.segments), strict=True)]
-            for w in work]
+        return [translated_segments(w) for w in work]
 
     def brief(self, text: str, title: str | None = None, *, article_id: str = "article",
               reference: str | None = None, reference_summary: str | None = None

@@ -9,6 +9,7 @@ default, is relative to the current folder.
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -60,9 +61,17 @@ def _expand_user(path: str) -> str:
     return os.path.expanduser(path)
 
 
+#: Where versions before the user's cache folder kept the memory (from the current folder).
+LEGACY_CACHE_PATH = os.path.join(".cache", "memory.sqlite")
+
+
 def default_cache_path() -> str:
     """Where the translation memory lives by default: the user's cache folder
-    (``$XDG_CACHE_HOME/fr-en-briefs/memory.sqlite``, else ``~/.cache/fr-en-briefs/...``)."""
+    (``$XDG_CACHE_HOME/fr-en-briefs/memory.sqlite``, else ``~/.cache/fr-en-briefs/...``),
+    unless the current folder holds the memory earlier versions kept there
+    (:data:`LEGACY_CACHE_PATH`), which is used so that its translations are not lost."""
+    if os.path.isfile(LEGACY_CACHE_PATH):
+        return LEGACY_CACHE_PATH
     base = os.environ.get("XDG_CACHE_HOME", "")
     if not os.path.isabs(base):
         base = os.path.join(os.path.expanduser("~"), ".cache")
@@ -253,7 +262,8 @@ def read_config(path: str | Path | None, overrides: list[str] | tuple[str, ...] 
                               "file, e.g. configs/default.yaml)")
         data, origins = read_file(path, Config)
         if relative_to_file:
-            rebase_paths(data, path.parent, Config)
+            for note in rebase_paths(data, path.parent, Config):
+                print(f"note: {path}: {note}", file=sys.stderr)
     for item in overrides:
         apply_override(data, origins, item, Config)
     try:

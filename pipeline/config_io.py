@@ -183,18 +183,24 @@ def _mapping(loader: Any, node: Any, prefix: tuple[str, ...], model: type[BaseMo
 
 
 def rebase_paths(data: dict[str, Any], base: Path, model: type[BaseModel],
-                 prefix: tuple[str, ...] = ()) -> None:
+                 prefix: tuple[str, ...] = ()) -> list[str]:
     """Make the relative paths a config file gives relative to ``base``, its folder.
 
     The result stays relative when ``base`` is (``configs`` + ``../examples/x.txt`` ->
     ``examples/x.txt``), so a run from the project folder stores the same paths as before.
     ``~`` and absolute paths are left alone; a model is rebased only when the folder exists
-    there (otherwise it is a Hub id or a path from the current folder).
+    there (otherwise it is a Hub id or a path from the current folder). A path that exists
+    from the current folder but not from the file's (a config written when paths were read
+    from the current folder: its inputs, its run folder, its memory) keeps its old meaning.
+
+    Returns:
+        A note for each path that kept its old meaning.
     """
+    notes: list[str] = []
     for key, value in data.items():
         parts = prefix + (key,)
         if isinstance(value, dict):
-            rebase_paths(value, base, model, parts)
+            notes += rebase_paths(value, base, model, parts)
             continue
         marks = markers(field_at(model, parts), IsPath)
         if not marks or not isinstance(value, str) or not value:
@@ -204,7 +210,14 @@ def rebase_paths(data: dict[str, Any], base: Path, model: type[BaseModel],
         rebased = os.path.normpath(os.path.join(base, value))
         if marks[0].model and not os.path.isdir(rebased):
             continue
+        if not os.path.lexists(rebased) and os.path.lexists(value) and \
+                os.path.normpath(value) != rebased:
+            notes.append(f"{'.'.join(parts)}: {value} is read from the current folder, where "
+                         f"it exists ({rebased}, from the config file's folder, does not); "
+                         f"write it relative to the config file to silence this note")
+            continue
         data[key] = rebased
+    return notes
 
 
 def shipped(folder: str) -> Path:
@@ -217,9 +230,12 @@ def shipped(folder: str) -> Path:
 
 def find_config(name: str | Path) -> Path | None:
     """A config that comes with the package, for a ``--config`` path that does not exist:
-    ``default``, ``default.yaml`` or ``configs/default.yaml`` name ``configs/default.yaml``."""
+    ``default``, ``default.yaml`` or ``configs/default.yaml`` name ``configs/default.yaml``;
+    any other path (``~/project/default.yaml``, ``mine/default.yaml``) is the user's own file,
+    missing, and never stands for the package's."""
     given = Path(name)
-    if given.is_absolute():
+    if given.is_absolute() or str(name).startswith("~") or \
+            given.parent not in (Path("."), Path("configs")):
         return None
     folder = shipped("configs")
     for candidate in (folder / given.name, folder / f"{given.name}.yaml"):

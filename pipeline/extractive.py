@@ -36,9 +36,10 @@ from __future__ import annotations
 import functools
 import math
 import re
-import unicodedata
 from collections import Counter
 from collections.abc import Callable, Sequence
+
+from . import entities
 
 #: The exponent of the position prior ``1 / (i + 1) ** POSITION_POWER``.
 POSITION_POWER = 1.0
@@ -73,10 +74,7 @@ STOPWORDS: dict[str, frozenset[str]] = {
 _WORD = re.compile(r"[^\W\d_]+|\d+(?:[.,]\d+)*")
 
 
-def fold(text: str) -> str:
-    """Lower case without accents or typographic apostrophes: "Pékin" -> "pekin"."""
-    text = unicodedata.normalize("NFKD", text.replace("’", "'"))
-    return "".join(c for c in text if not unicodedata.combining(c)).casefold()
+fold = entities.fold  # lower case, no accents, plain apostrophes: "Pékin" -> "pekin"
 
 
 @functools.cache

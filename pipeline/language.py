@@ -175,6 +175,14 @@ def _article_detector() -> Any:
     return LanguageDetectorBuilder.from_languages(*languages).with_low_accuracy_mode().build()
 
 
+def french_confidence(text: str) -> float:
+    """lingua's confidence (0-1) that ``text`` is French rather than English (high-accuracy
+    models, the detector :func:`is_english` uses)."""
+    from lingua import Language
+
+    return float(_segment_detector().compute_language_confidence(text, Language.FRENCH))
+
+
 @functools.cache
 def _segment_detector() -> Any:
     from lingua import Language, LanguageDetectorBuilder

@@ -188,7 +188,8 @@ class CachedTranslator(_Cached):
             return [text for text, _ in pairs]
 
         outputs = self._through(texts, call, progress)
-        scores = self.memory.lookup(self._logprobs, texts)
+        remembered = [t for t in dict.fromkeys(texts) if t not in fresh]  # fresh: known here
+        scores = {**self.memory.lookup(self._logprobs, remembered), **fresh}
         return [(output, float(scores[t]) if t in scores else None)
                 for t, output in zip(texts, outputs, strict=True)]
 

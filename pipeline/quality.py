@@ -207,17 +207,9 @@ def not_english(source: str, translation: str) -> dict[str, Any] | None:
 
 
 def _french_confidence(text: str) -> float:
-    from lingua import Language
+    from pipeline import language
 
-    return float(_french_english_detector().compute_language_confidence(text, Language.FRENCH))
-
-
-@functools.cache
-def _french_english_detector() -> Any:
-    from lingua import Language, LanguageDetectorBuilder
-
-    # the same detector as pipeline.language's for segments (lingua shares the loaded models)
-    return LanguageDetectorBuilder.from_languages(Language.FRENCH, Language.ENGLISH).build()
+    return language.french_confidence(text)
 
 
 def _squash(text: str) -> str:

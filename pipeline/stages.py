@@ -198,8 +198,9 @@ def finish_work(work: Sequence[Work], stages: Stages) -> list[ArticleResult]:
 
     results = [failure_result(w.failure, w.language) if w.failure is not None
                else _failed_work(w) if w.error is not None or w.article is None
-               else score_article(w.article, _pairs(w), w.summary, w.splits, w.summary_chunks,
-                                  kept=w.kept, language=w.language, triage=w.triage)
+               else score_article(w.article, translated_segments(w), w.summary, w.splits,
+                                  w.summary_chunks, kept=w.kept, language=w.language,
+                                  triage=w.triage)
                for w in work]
     if stages.fidelity:
         results = _with_fidelity(results, stages.summariser)
@@ -465,15 +466,16 @@ def _english_sentences(w: Work) -> list[str]:
     sentence spans a paragraph break."""
     from .scoring import english_sentences
 
-    return english_sentences(_pairs(w))
+    return english_sentences(translated_segments(w))
 
 
 def _english_body(w: Work) -> str:
-    pairs = _pairs(w)
+    pairs = translated_segments(w)
     return ArticleResult(w.article.id, w.article.source, "ok", segments=tuple(pairs)).translation
 
 
-def _pairs(w: Work) -> list[TranslatedSegment]:
+def translated_segments(w: Work) -> list[TranslatedSegment]:
+    """The article's segments with their translations and log-probabilities, in order."""
     scores = w.logprobs if len(w.logprobs) == len(w.segments) else [None] * len(w.segments)
     return [TranslatedSegment(s, t, p)
             for s, t, p in zip(w.segments, w.translations, scores, strict=True)]

@@ -342,11 +342,10 @@ class Store:
         the French title, segments, summary, scores in the order stored, flags, stats)."""
         conn, run_id = self._open()
         key = (run_id, article_id)
-        source, status, error, title_fr, title_en, flags, stats, position = conn.execute(
-            "SELECT source, status, error, title_fr, title_en, flags_json, stats_json, position "
-            "FROM articles WHERE run_id = ? AND article_id = ?", key).fetchone()
-        verdict, reasons, line = conn.execute(
-            "SELECT verdict, reasons_json, result_json FROM articles WHERE run_id = ? AND "
+        (source, status, error, title_fr, title_en, flags, stats, position, verdict, reasons,
+         line) = conn.execute(
+            "SELECT source, status, error, title_fr, title_en, flags_json, stats_json, position, "
+            "verdict, reasons_json, result_json FROM articles WHERE run_id = ? AND "
             "article_id = ?", key).fetchone()
         issues = tuple(Flag(name, json.loads(evidence), segment, scope)
                        for segment, scope, name, evidence in conn.execute(

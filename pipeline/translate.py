@@ -144,13 +144,7 @@ def translate_sorted(translator: Translator, texts: Sequence[str], *,
     Sorting across all the articles of a chunk keeps batches of similar lengths, which wastes
     little on padding.
     """
-    order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
-    done = one_to_one(translator.translate([texts[i] for i in order], progress=progress),
-                      order, "translator")
-    outputs = [""] * len(texts)
-    for i, text in zip(order, done, strict=True):
-        outputs[i] = text
-    return outputs
+    return _longest_first(translator.translate, texts, progress)
 
 
 def translate_sorted_scored(translator: Translator, texts: Sequence[str], *,
@@ -158,14 +152,19 @@ def translate_sorted_scored(translator: Translator, texts: Sequence[str], *,
     """:func:`translate_sorted` with each translation's mean log-probability per generated
     token (``translator.translate_scored``; None scores for a translator without it)."""
     scored = getattr(translator, "translate_scored", None)
+    if scored is None:
+        return [(text, None) for text in translate_sorted(translator, texts, progress=progress)]
+    return _longest_first(scored, texts, progress)
+
+
+def _longest_first(call: Callable[..., Sequence[T]], texts: Sequence[str],
+                   progress: Advance | None) -> list[T]:
+    """``call`` on the texts longest first, its outputs put back in input order."""
     order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
-    inputs = [texts[i] for i in order]
-    pairs = (list(scored(inputs, progress=progress)) if scored is not None
-             else [(t, None) for t in translator.translate(inputs, progress=progress)])
-    done = one_to_one(pairs, order, "translator")
-    outputs: list[tuple[str, float | None]] = [("", None)] * len(texts)
-    for i, pair in zip(order, done, strict=True):
-        outputs[i] = pair
+    done = one_to_one(call([texts[i] for i in order], progress=progress), order, "translator")
+    outputs: list[T] = [None] * len(texts)  # type: ignore[list-item]
+    for i, output in zip(order, done, strict=True):
+        outputs[i] = output
     return outputs
 
 

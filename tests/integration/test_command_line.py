@@ -301,3 +301,11 @@ def test_a_folder_that_is_not_a_run_is_a_command_line_error(command, tmp_path, c
     assert main([*command, str(tmp_path)]) == 2
     assert capsys.readouterr().err == (f"error: --run {tmp_path}: no pipeline.sqlite there; "
                                        "expected the output.dir of a run\n")
+
+
+@pytest.mark.parametrize("given", ["mine/default.yaml", "~/elsewhere/newstest2013.yaml"])
+def test_a_missing_config_of_the_users_own_is_never_replaced_by_the_packages(
+        given, tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(["--config", given]) == 2
+    assert capsys.readouterr().err.startswith(f"error: --config {given}: no such file in ")

@@ -31,7 +31,8 @@ def translator(tiny_models, models_dir: Path, backend: str, **translate: object
 
 
 @pytest.mark.parametrize("beams", [1, 2])
-def test_transformers_logprobs_match_teacher_forcing(tiny_models, tmp_path, beams):
+def test_transformers_logprobs_match_teacher_forcing(tiny_models, tmp_path, beams,
+                                                     monkeypatch):
     import torch
 
     single = translator(tiny_models, tmp_path, "transformers", num_beams=beams, batch_size=1)
@@ -44,9 +45,9 @@ def test_transformers_logprobs_match_teacher_forcing(tiny_models, tmp_path, beam
         captured.append((kwargs["input_ids"], out))
         return out
 
-    model.generate = spy
+    monkeypatch.setattr(model, "generate", spy)
     alone = [single.translate_scored([text])[0] for text in FRENCH]
-    model.generate = generate
+    monkeypatch.undo()
     batched = translator(tiny_models, tmp_path, "transformers", num_beams=beams,
                          batch_size=16).translate_scored(FRENCH)
     assert [t for t, _ in batched] == [t for t, _ in alone] == single.translate(FRENCH)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -339,3 +340,21 @@ def test_a_boolean_is_not_a_number(item):
 def test_booleans_stay_booleans():
     config = load_config(None, ["cache.enabled=false", "input.check_language=no"])
     assert config.cache.enabled is False and config.input.check_language is False
+
+
+def test_a_path_written_from_the_current_folder_keeps_its_meaning(tmp_path, monkeypatch, capsys):
+    """A config from before paths were read from the file's folder: its input, which exists
+    from the current folder, is still found (and a note says so); its memory too."""
+    (tmp_path / "configs").mkdir()
+    (tmp_path / "examples").mkdir()
+    (tmp_path / "examples" / "a.txt").write_text("Titre\n\nUne phrase.\n", "utf-8")
+    (tmp_path / ".cache").mkdir()
+    (tmp_path / ".cache" / "memory.sqlite").write_bytes(b"")
+    (tmp_path / "configs" / "old.yaml").write_text(
+        "input:\n  path: examples/a.txt\noutput:\n  dir: outputs/x\n", "utf-8")
+    monkeypatch.chdir(tmp_path)
+    config = load_config("configs/old.yaml")
+    assert config.input.path == "examples/a.txt"
+    assert "input.path: examples/a.txt is read from the current folder" in capsys.readouterr().err
+    assert config.output.dir == os.path.join("configs", "outputs", "x")  # nothing there: rebased
+    assert config.cache.path == os.path.join(".cache", "memory.sqlite")
