@@ -340,20 +340,16 @@ class Briefer:
         """The stages :meth:`translate` (no summariser, no whole-text language check) or
         :meth:`brief` (as a run) go through, built once, behind one translation memory."""
         if summarise not in self._stages:
-            from .stages import Stages
+            from .stages import stages_from_config
             from .summarise import NoSummariser
 
-            c = self.config
             translator = self._remembered(self.translator)
             summariser = self._remembered(self.summariser) if summarise else NoSummariser()
-            budget = min(c.segment.max_tokens, translator.max_input_tokens - 2)
-            self._stages[summarise] = Stages(
-                translator, summariser, budget, fidelity=summarise,
-                check_language=summarise and c.input.check_language,
-                other_language=c.input.other_language, keep_english=c.segment.keep_english,
-                # a brief follows translate.scope (a triage brief), a list is translated whole
-                scope=c.translate.scope if summarise else "full",
-                budget=(c.summarise.sentences, c.summarise.words))
+            # a brief goes as a run has it (a triage brief too); a list is translated whole
+            plain = {} if summarise else {"fidelity": False, "check_language": False,
+                                          "scope": "full"}
+            self._stages[summarise] = stages_from_config(self.config, translator, summariser,
+                                                         **plain)
         return self._stages[summarise]
 
     def _remembered(self, model: Any) -> Any:

@@ -128,7 +128,7 @@ def result_line(result: ArticleResult, run_id: int) -> dict[str, Any]:
         "title": result.title,
         "scope": result.stats.get("scope", "full"),
         # a triage brief translated only the title and the summary sentences: no translation
-        "translation": None if result.stats.get("scope") == "brief" or result.status != "ok"
+        "translation": None if result.is_triage or result.status != "ok"
         else result.translation,
         "summary": result.summary,
         "scores": [_score_dict(s) for s in result.scores],
@@ -242,7 +242,7 @@ def render_brief(result: ArticleResult) -> str:
     title = markdown_inline(result.title) or markdown_inline(result.article_id)
     lines = [f"# {title}", "", origin, "", *_verdict_line(result)]
     summary = markdown_text(result.summary).strip("\n")
-    if result.stats.get("scope") == "brief":
+    if result.is_triage:
         lines += ["## Triage brief", "", _triage_note(result.stats), "",
                   summary or "_No summary._", ""]
     else:

@@ -39,7 +39,6 @@ from pipeline.reading import (  # noqa: F401  (re-exported: the readers' public 
     _binary_kind,
     _check_article,
     _read_decoded,
-    _read_text,
     _split_paragraphs,
     _Unreadable,
     clean_text,

@@ -185,6 +185,12 @@ class ArticleResult:
         return [" ".join(t for t in parts if t) for _, parts in sorted(grouped.items())]
 
     @property
+    def is_triage(self) -> bool:
+        """A triage brief (``translate.scope: brief``): only the title and the summary
+        sentences were translated."""
+        return self.stats.get("scope") == "brief"
+
+    @property
     def translation(self) -> str:
         """The English body with paragraphs separated by blank lines."""
         return "\n\n".join(self.paragraphs)

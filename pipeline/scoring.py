@@ -183,7 +183,7 @@ def corpus_part(result: ArticleResult) -> dict[str, Any] | None:
     (lines a failure left empty) and ``testset``.
     """
     article = result.article
-    if article is None or article.reference is None or result.stats.get("scope") == "brief":
+    if article is None or article.reference is None or result.is_triage:
         return None  # a triage brief translated only part of the text
     refs = reference_streams(article)
     count = len(refs[0])

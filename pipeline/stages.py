@@ -95,11 +95,20 @@ def build_stages(config: Config, paths: dict[str, Path], translator: Translator 
             translator = CachedTranslator(translator, memory)  # type: ignore[assignment]
         if summariser.cache_key() is not None:
             summariser = CachedSummariser(summariser, memory)  # type: ignore[assignment]
-    budget = min(config.segment.max_tokens, translator.max_input_tokens - 2)
-    return Stages(translator, summariser, budget, check_language=config.input.check_language,
-                  other_language=config.input.other_language,
-                  keep_english=config.segment.keep_english, scope=config.translate.scope,
-                  budget=(config.summarise.sentences, config.summarise.words)), memory
+    return stages_from_config(config, translator, summariser), memory
+
+
+def stages_from_config(config: Config, translator: Translator, summariser: Summariser,
+                       **changes: Any) -> Stages:
+    """The :class:`Stages` the config asks for, on these models (``changes``: fields set
+    otherwise, as the Python API's list translation does)."""
+    settings: dict[str, Any] = {
+        "max_segment_tokens": min(config.segment.max_tokens, translator.max_input_tokens - 2),
+        "check_language": config.input.check_language,
+        "other_language": config.input.other_language,
+        "keep_english": config.segment.keep_english, "scope": config.translate.scope,
+        "budget": (config.summarise.sentences, config.summarise.words)}
+    return Stages(translator, summariser, **{**settings, **changes})
 
 
 

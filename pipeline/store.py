@@ -161,7 +161,7 @@ def _replace_article(conn: sqlite3.Connection, run_id: int, result: ArticleResul
 def _full_translation(result: ArticleResult) -> str | None:
     """The article's translation; None for a triage brief, which translated only part of it
     (its sentences are in ``segments``)."""
-    return None if result.stats.get("scope") == "brief" else result.translation
+    return None if result.is_triage else result.translation
 
 
 def _insert_flags(conn: sqlite3.Connection, run_id: int, result: ArticleResult) -> None:
