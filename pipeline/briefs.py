@@ -14,7 +14,7 @@ import hashlib
 import re
 from typing import Any
 
-from pipeline.records import ArticleResult, Score
+from pipeline.records import ArticleResult, Score, evidence_text
 from pipeline.rundir import DB_NAME
 
 _UNSAFE_CHARS = re.compile(r"[^\w.\-]+")
@@ -187,17 +187,10 @@ def _checks_section(result: ArticleResult) -> list[str]:
         if flag.segment is not None and flag.segment in sources:
             pair = sources[flag.segment]
             where = f"segment {flag.segment}: {markdown_inline(pair.segment.source)}"
-        evidence = "; ".join(f"{markdown_inline(str(k))}: {markdown_inline(_shown(v))}"
+        evidence = "; ".join(f"{markdown_inline(str(k))}: {markdown_inline(evidence_text(v))}"
                              for k, v in flag.evidence.items())
         lines.append(f"- {_code(flag.name)} ({where}){': ' + evidence if evidence else ''}")
     return [*lines, ""]
-
-
-def _shown(value: Any) -> str:
-    """An evidence value in a line: lists joined by commas, the rest as text."""
-    if isinstance(value, (list, tuple)):
-        return ", ".join(map(str, value)) or "(none)"
-    return str(value)
 
 
 def _footer(result: ArticleResult) -> list[str]:

@@ -153,6 +153,14 @@ class Flag:
                 "evidence": self.evidence}
 
 
+def evidence_text(value: Any) -> str:
+    """One value of a flag's evidence as a reader sees it: a list joined by commas ("(none)"
+    when empty), anything else as text."""
+    if isinstance(value, (list, tuple)):
+        return ", ".join(map(str, value)) or "(none)"
+    return str(value)
+
+
 @dataclass(frozen=True)
 class ArticleResult:
     """Everything the pipeline produced for one article."""

@@ -277,12 +277,9 @@ def _evidence(evidence: Any) -> list[tuple[str, str]]:
     """Evidence as (key, text) pairs: lists joined by commas."""
     if not isinstance(evidence, dict):
         return [("evidence", str(evidence))] if evidence else []
-    pairs = []
-    for key, value in evidence.items():
-        if isinstance(value, (list, tuple)):
-            value = ", ".join(map(str, value)) or "(none)"
-        pairs.append((str(key), str(value)))
-    return pairs
+    from .records import evidence_text
+
+    return [(str(key), evidence_text(value)) for key, value in evidence.items()]
 
 
 def _summary(summary: str, support: Any, segments: list[dict[str, Any]],
